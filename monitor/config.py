@@ -1,0 +1,148 @@
+"""Settings: which backends the monitor talks to.
+
+Read from environment variables (``MONITOR_*``) and, in the app, from the ``[monitor]`` table of
+``.streamlit/secrets.toml``. Environment variables win over secrets, secrets over defaults. The
+defaults are the embedded backends: MLflow on a SQLite file and a SQLite snapshot store, both in
+the workspace folder, and pipeline runs recorded locally.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from monitor.errors import SettingsError
+
+__all__ = ["Settings", "SETTING_NAMES"]
+
+_PREFIX = "MONITOR_"
+_STORES = ("sqlite", "cosmos")
+_PIPELINE_SOURCES = ("local", "adf")
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """Resolved settings. Build with :meth:`Settings.load`; every field has an env var ``MONITOR_<FIELD>``."""
+
+    workspace: Path = Path(".monitor")
+    spec: Path = Path("monitor.toml")
+    tracking_uri: str = ""
+    registry_uri: str = ""
+    store: str = "sqlite"
+    sqlite_path: Path | None = None
+    cosmos_endpoint: str = ""
+    cosmos_key: str = ""
+    cosmos_database: str = "mlops-monitor"
+    cosmos_container: str = "snapshots"
+    cosmos_verify_tls: bool = True
+    pipelines: str = "local"
+    adf_subscription_id: str = ""
+    adf_resource_group: str = ""
+    adf_factory: str = ""
+    adf_base_url: str = "https://management.azure.com"
+    demo: bool = False
+    personas: str = ""
+
+    @property
+    def mlflow_tracking_uri(self) -> str:
+        """The tracking URI, defaulting to a SQLite file in the workspace."""
+        return self.tracking_uri or f"sqlite:///{(self.workspace / 'mlflow.db').resolve()}"
+
+    @property
+    def mlflow_registry_uri(self) -> str:
+        return self.registry_uri or self.mlflow_tracking_uri
+
+    @property
+    def artifact_root(self) -> str:
+        """Where new experiments keep their artifacts when MLflow runs on a local file."""
+        return (self.workspace / "mlartifacts").resolve().as_uri()
+
+    @property
+    def snapshot_db(self) -> Path:
+        return self.sqlite_path or self.workspace / "snapshots.db"
+
+    @property
+    def is_local_mlflow(self) -> bool:
+        return self.mlflow_tracking_uri.startswith("sqlite:")
+
+    @classmethod
+    def load(cls, env: Mapping[str, str] | None = None, secrets: Mapping[str, Any] | None = None) -> Settings:
+        """Resolve settings from ``env`` (default ``os.environ``) and an optional secrets mapping.
+
+        Raises :class:`SettingsError` naming the setting when one is unknown, malformed, or
+        contradicts another.
+        """
+        env = os.environ if env is None else env
+        raw: dict[str, Any] = {}
+        for key, value in (secrets or {}).items():
+            name = key.lower()
+            if name not in SETTING_NAMES:
+                raise SettingsError(f"unknown setting '{key}' in [monitor] secrets; known: {', '.join(SETTING_NAMES)}")
+            raw[name] = value
+        for key, value in env.items():
+            if not key.startswith(_PREFIX):
+                continue
+            name = key[len(_PREFIX):].lower()
+            if name not in SETTING_NAMES:
+                raise SettingsError(f"unknown setting {key}; known: {', '.join(_PREFIX + n.upper() for n in SETTING_NAMES)}")
+            raw[name] = value
+        kwargs = {name: _coerce(name, value) for name, value in raw.items()}
+        settings = cls(**kwargs)
+        settings._check()
+        return settings
+
+    def _check(self) -> None:
+        if self.store not in _STORES:
+            raise SettingsError(f"MONITOR_STORE must be one of {', '.join(_STORES)}, got '{self.store}'")
+        if self.pipelines not in _PIPELINE_SOURCES:
+            raise SettingsError(f"MONITOR_PIPELINES must be one of {', '.join(_PIPELINE_SOURCES)}, got '{self.pipelines}'")
+        if self.store == "cosmos" and not self.cosmos_endpoint:
+            raise SettingsError("MONITOR_STORE=cosmos needs MONITOR_COSMOS_ENDPOINT")
+        if self.store != "cosmos" and (self.cosmos_endpoint or self.cosmos_key):
+            raise SettingsError("MONITOR_COSMOS_ENDPOINT / MONITOR_COSMOS_KEY are set but MONITOR_STORE is not 'cosmos'")
+        if self.store == "cosmos" and self.sqlite_path is not None:
+            raise SettingsError("MONITOR_SQLITE_PATH is set but MONITOR_STORE is 'cosmos'")
+        if self.pipelines == "adf":
+            missing = [n for n in ("adf_subscription_id", "adf_resource_group", "adf_factory") if not getattr(self, n)]
+            if missing:
+                raise SettingsError("MONITOR_PIPELINES=adf needs " + ", ".join(_PREFIX + n.upper() for n in missing))
+        uri = self.mlflow_tracking_uri
+        if not (uri.startswith(("sqlite:", "http://", "https://", "file:", "databricks")) or uri.startswith("/")):
+            raise SettingsError(f"MONITOR_TRACKING_URI '{uri}' is not a sqlite:, http(s)://, file: or databricks URI")
+
+    def describe(self) -> dict[str, str]:
+        """Settings as shown to users, with secrets masked."""
+        out = {}
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if field.name == "cosmos_key" and value:
+                value = "***"
+            out[field.name] = str(value)
+        out["tracking_uri"] = self.mlflow_tracking_uri
+        return out
+
+
+SETTING_NAMES = tuple(f.name for f in dataclasses.fields(Settings))
+_TYPES = {f.name: f.type for f in dataclasses.fields(Settings)}
+
+
+def _coerce(name: str, value: Any) -> Any:
+    kind = _TYPES[name]
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off", ""):
+            return False
+        raise SettingsError(f"{_PREFIX}{name.upper()} must be true or false, got '{value}'")
+    if kind in ("Path", "Path | None"):
+        text = str(value).strip()
+        if not text:
+            raise SettingsError(f"{_PREFIX}{name.upper()} is empty")
+        return Path(text)
+    return str(value).strip()

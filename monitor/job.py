@@ -1,0 +1,84 @@
+"""The monitoring job: a snapshot for every logged batch that has none (or whose labels changed)."""
+
+from __future__ import annotations
+
+import dataclasses
+import traceback
+from collections.abc import Callable, Sequence
+
+from monitor.errors import MonitorError
+from monitor.snapshot import compute_snapshot, fingerprint
+
+__all__ = ["JobResult", "JobFailure", "run_job"]
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclasses.dataclass(frozen=True)
+class JobFailure:
+    model: str
+    batch_id: str | None
+    error: str
+
+    def __str__(self) -> str:
+        where = f"model '{self.model}'" + (f" batch '{self.batch_id}'" if self.batch_id else "")
+        return f"{where}: {self.error}"
+
+
+@dataclasses.dataclass
+class JobResult:
+    written: int = 0
+    skipped: int = 0
+    failed: list[JobFailure] = dataclasses.field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def summary(self) -> str:
+        return f"snapshots written: {self.written}, skipped: {self.skipped}, failed: {len(self.failed)}"
+
+
+def run_job(service, models: Sequence[str] | None = None, progress: Progress | None = None) -> JobResult:
+    """Compute and store missing snapshots for ``models`` (default: every onboarded model).
+
+    A failing model or batch is recorded in the result and the others still complete.
+    """
+    progress = progress or (lambda done, total, message: None)
+    result = JobResult()
+    spec = service.spec
+    names = list(models) if models else spec.names
+    for name in names:
+        try:
+            model = spec.model(name)
+        except KeyError as exc:
+            result.failed.append(JobFailure(name, None, str(exc.args[0])))
+            continue
+        try:
+            batches = service.mlflow.list_batches(name)
+            done = {d["batch_id"]: d.get("source") for d in service.store.query(name, "snapshot")}
+        except MonitorError as exc:
+            result.failed.append(JobFailure(name, None, str(exc)))
+            continue
+        todo = [b for b in batches if done.get(b.batch_id) != fingerprint(b.digest, b.labels_digest)]
+        result.skipped += len(batches) - len(todo)
+        if not batches:
+            progress(0, 0, f"[{name}] no logged batches yet")
+        for i, info in enumerate(todo, 1):
+            progress(i - 1, len(todo), f"[{name}] batch {info.batch_id}")
+            try:
+                ctx = service.context(name, info.model_version)
+                batch = service.mlflow.load_batch(info)
+                labels = service.mlflow.load_labels(info)
+                doc = compute_snapshot(model, info, batch, labels, ctx)
+                if service.store.upsert(doc):
+                    result.written += 1
+                else:
+                    result.skipped += 1
+            except MonitorError as exc:
+                result.failed.append(JobFailure(name, info.batch_id, str(exc)))
+            except Exception as exc:  # one bad batch must not stop the others
+                detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
+                result.failed.append(JobFailure(name, info.batch_id, f"unexpected error: {detail}"))
+            progress(i, len(todo), f"[{name}] batch {info.batch_id}")
+    return result

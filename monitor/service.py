@@ -1,0 +1,165 @@
+"""MonitorService: the one object the pages and the CLI talk to.
+
+Built by :func:`monitor.bootstrap.build_service`. Pages call it through the cache wrappers of the
+app; it never imports Streamlit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from monitor.config import Settings
+from monitor.errors import BatchError, MonitorError, SpecError
+from monitor.job import JobResult, Progress, run_job
+from monitor.snapshot import ENGINE_VERSION, ModelContext, fit_context, profile_id
+from monitor.sources.mlflow import MlflowSource
+from monitor.sources.pipelines import ActivityRun, PipelineRun, PipelineRunSource
+from monitor.spec import ModelSpec, MonitorSpec, load_spec
+from monitor.store.base import SnapshotStore
+
+__all__ = ["MonitorService"]
+
+
+class MonitorService:
+    def __init__(self, settings: Settings, store: SnapshotStore, mlflow: MlflowSource, pipelines: PipelineRunSource):
+        self.settings = settings
+        self.store = store
+        self.mlflow = mlflow
+        self.pipelines = pipelines
+        self._contexts: dict[tuple[str, str], ModelContext] = {}
+        self._lock = threading.Lock()
+
+    # -- onboarding ------------------------------------------------------------------------
+    @functools.cached_property
+    def spec(self) -> MonitorSpec:
+        """The onboarding file; raises :class:`SpecError` listing every problem."""
+        return load_spec(self.settings.spec)
+
+    def spec_problems(self) -> list[str]:
+        try:
+            self.spec  # noqa: B018
+        except SpecError as exc:
+            return exc.problems
+        return []
+
+    def models(self) -> list[ModelSpec]:
+        return list(self.spec.models)
+
+    def model(self, name: str) -> ModelSpec:
+        return self.spec.model(name)
+
+    # -- backends --------------------------------------------------------------------------
+    def backend_status(self) -> dict[str, str | None]:
+        """Each backend's name mapped to None when reachable, else what is wrong."""
+        status: dict[str, str | None] = {}
+        for name, probe in (
+            (f"MLflow ({self.mlflow.tracking_uri})", self.mlflow.ping),
+            (self.store.name, self.store.ping),
+            (self.pipelines.name, lambda: self.pipelines.query(dt.datetime.now(dt.timezone.utc), None)),
+        ):
+            try:
+                probe()
+                status[name] = None
+            except Exception as exc:
+                status[name] = str(exc)
+        return status
+
+    # -- model contexts (reference profile, explainer, baseline) ----------------------------
+    def context(self, model: str, version: str) -> ModelContext:
+        """The fitted context of a model version: from the store, or fitted once and stored."""
+        key = (model, str(version))
+        with self._lock:
+            if key in self._contexts:
+                return self._contexts[key]
+            spec = self.spec.model(model)
+            doc = self.store.get(model, profile_id(str(version)))
+            native = self._load_model(spec, str(version))
+            if doc is not None and doc.get("engine") == ENGINE_VERSION:
+                ctx = ModelContext.from_doc(spec, doc, explainer=self._explainer(spec, native, doc))
+            else:
+                info = self.mlflow.model_version(spec.registered_model, str(version))
+                reference = self.mlflow.reference_frame(model, spec.reference, info,
+                                                        base_dir=self.settings.spec.resolve().parent)
+                trained_at = self.mlflow.run(info.run_id)["start"] if info.run_id else info.created
+                ctx = fit_context(spec, str(version), reference, native, trained_at=trained_at, run_id=info.run_id)
+                self.store.upsert(ctx.to_doc())
+            self._contexts[key] = ctx
+            return ctx
+
+    def _load_model(self, spec: ModelSpec, version: str):
+        try:
+            return self.mlflow.load_model(spec.registered_model, version)
+        except KeyError as exc:
+            raise BatchError(f"model '{spec.name}': registered model '{spec.registered_model}' version {version} "
+                             f"not found in MLflow") from exc
+
+    def _explainer(self, spec: ModelSpec, native, doc: dict[str, Any]):
+        if not spec.explain.enabled or native is None or doc.get("explain_error"):
+            return None
+        from monitor.explain import ExplainError, ModelExplainer
+
+        try:
+            return ModelExplainer(native, list(spec.features), spec.task, seed=spec.explain.seed)
+        except ExplainError:
+            return None
+
+    def profile_doc(self, model: str, version: str) -> dict[str, Any] | None:
+        return self.store.get(model, profile_id(str(version)))
+
+    # -- snapshots ---------------------------------------------------------------------------
+    def snapshots(self, model: str, start: dt.datetime | None = None, end: dt.datetime | None = None) -> list[dict]:
+        return self.store.query(model, "snapshot", start, end)
+
+    def snapshot(self, model: str, batch_id: str) -> dict | None:
+        from monitor.snapshot import snapshot_id
+
+        return self.store.get(model, snapshot_id(batch_id))
+
+    def run_job(self, models: Sequence[str] | None = None, progress: Progress | None = None) -> JobResult:
+        return run_job(self, models, progress)
+
+    # -- pipelines -----------------------------------------------------------------------------
+    def pipeline_runs(self, start=None, end=None, pipelines: Sequence[str] | None = None) -> list[PipelineRun]:
+        return self.pipelines.query(start, end, pipelines)
+
+    def activity_runs(self, run: PipelineRun) -> list[ActivityRun]:
+        return self.pipelines.activity_runs(run)
+
+    # -- on-demand detail ----------------------------------------------------------------------
+    def batch_frame(self, model: str, batch_id: str) -> pd.DataFrame:
+        """A logged batch as the scoring job logged it (with labels joined, when they exist)."""
+        spec = self.spec.model(model)
+        info = self.mlflow.batch(model, batch_id)
+        frame = self.mlflow.load_batch(info)
+        labels = self.mlflow.load_labels(info)
+        if labels is not None and spec.target and len(labels) == len(frame):
+            frame = frame.assign(**{spec.target: labels.to_numpy()})
+        return frame
+
+    def explain_row(self, model: str, batch_id: str, row: int) -> dict[str, Any]:
+        """Local explanation of one row of a batch (by position)."""
+        spec = self.spec.model(model)
+        info = self.mlflow.batch(model, batch_id)
+        ctx = self.context(model, info.model_version)
+        if ctx.explainer is None:
+            raise MonitorError(f"model '{model}' version {info.model_version} cannot be explained: {ctx.explain_error}")
+        frame = self.mlflow.load_batch(info)
+        if not 0 <= row < len(frame):
+            raise BatchError(f"model '{model}' batch '{batch_id}': row {row} is out of range (0..{len(frame) - 1})")
+        return ctx.explainer.explain_row(frame[list(spec.features)], frame.index[row]).to_dict()
+
+    def evidently_report_html(self, model: str, batch_id: str) -> str:
+        """Evidently's own drift report for one batch against the model version's reference data."""
+        from monitor.evidently_report import evidently_html
+
+        spec = self.spec.model(model)
+        info = self.mlflow.batch(model, batch_id)
+        version = self.mlflow.model_version(spec.registered_model, info.model_version)
+        reference = self.mlflow.reference_frame(model, spec.reference, version, base_dir=self.settings.spec.resolve().parent)
+        return evidently_html(spec, reference, self.mlflow.load_batch(info))

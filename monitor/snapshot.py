@@ -1,0 +1,266 @@
+"""One snapshot per (model, batch): every figure the app shows, computed once and stored.
+
+Pure computation: this module reads no backend. The job (``monitor.job``) loads the batch, its
+labels and the model context, calls :func:`compute_snapshot`, and stores the result.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from monitor.errors import BatchError
+from monitor.spec import ModelSpec
+from monitor.store.base import SCHEMA_VERSION, clean_json, to_iso
+
+__all__ = ["ENGINE_VERSION", "ModelContext", "compute_snapshot", "fit_context", "performance", "snapshot_id",
+           "profile_id", "fingerprint"]
+
+# Bumped whenever what a snapshot holds changes, so `monitor run` recomputes old snapshots once.
+ENGINE_VERSION = "3"
+
+
+def snapshot_id(batch_id: str) -> str:
+    return f"snapshot:{batch_id}"
+
+
+def profile_id(version: str) -> str:
+    return f"profile:v{version}"
+
+
+def fingerprint(batch_digest: str | None, labels_digest: str | None) -> str:
+    """What a snapshot was computed from: the batch, its labels and the engine version."""
+    return f"{batch_digest or '-'}|{labels_digest or '-'}|{ENGINE_VERSION}"
+
+
+@dataclasses.dataclass
+class ModelContext:
+    """What is fitted once per model version and reused for every batch it scored."""
+
+    spec: ModelSpec
+    version: str
+    profile: Any  # monitor.drift.ReferenceProfile
+    reference_importance: dict[str, float] | None
+    baseline: dict[str, Any]
+    explainer: Any = None  # monitor.explain.ModelExplainer, or None when the model cannot be explained
+    explain_error: str | None = None
+    trained_at: str | None = None
+    run_id: str | None = None
+
+    def to_doc(self) -> dict[str, Any]:
+        return {
+            "id": profile_id(self.version), "kind": "profile", "model": self.spec.name,
+            "ts": self.trained_at or dt.datetime.now(dt.timezone.utc).isoformat(), "schema_version": SCHEMA_VERSION,
+            "engine": ENGINE_VERSION, "version": self.version, "registered_model": self.spec.registered_model,
+            "run_id": self.run_id, "profile": self.profile.to_dict(), "reference_importance": self.reference_importance,
+            "baseline": self.baseline, "explain_error": self.explain_error, "trained_at": self.trained_at,
+        }
+
+    @classmethod
+    def from_doc(cls, spec: ModelSpec, doc: Mapping[str, Any], explainer=None) -> ModelContext:
+        from monitor.drift import ReferenceProfile
+
+        return cls(spec=spec, version=doc["version"], profile=ReferenceProfile.from_dict(doc["profile"]),
+                   reference_importance=doc.get("reference_importance"), baseline=doc.get("baseline") or {},
+                   explainer=explainer, explain_error=doc.get("explain_error"), trained_at=doc.get("trained_at"),
+                   run_id=doc.get("run_id"))
+
+
+def _extra_columns(spec: ModelSpec) -> tuple[list[str], list[str]]:
+    """Prediction/score/target columns profiled alongside the features: (numeric, categorical)."""
+    numeric, categorical = [], []
+    if spec.task == "classification":
+        categorical.append(spec.prediction)
+        if spec.score:
+            numeric.append(spec.score)
+        if spec.target:
+            categorical.append(spec.target)
+    else:
+        numeric.append(spec.prediction)
+        if spec.target:
+            numeric.append(spec.target)
+    return numeric, categorical
+
+
+def _predict(spec: ModelSpec, model, frame: pd.DataFrame) -> pd.DataFrame:
+    X = frame[list(spec.features)]
+    if spec.task == "classification":
+        out = pd.DataFrame({spec.prediction: model.predict(X)})
+        if spec.score and hasattr(model, "predict_proba"):
+            out[spec.score] = model.predict_proba(X)[:, 1]
+        return out
+    return pd.DataFrame({spec.prediction: model.predict(X)})
+
+
+def fit_context(spec: ModelSpec, version: str, reference: pd.DataFrame, model, *, trained_at: str | None = None,
+                run_id: str | None = None) -> ModelContext:
+    """Fit the reference profile, the explainer and the baseline of one model version."""
+    from monitor.drift import ReferenceProfile
+
+    missing = [c for c in spec.features if c not in reference.columns]
+    if missing:
+        raise BatchError(f"model '{spec.name}': reference data lacks feature column(s) {', '.join(missing)}")
+    if reference.empty:
+        raise BatchError(f"model '{spec.name}': reference data is empty")
+    ref = reference.reset_index(drop=True)
+    preds = _predict(spec, model, ref) if model is not None else pd.DataFrame(index=ref.index)
+    ref = pd.concat([ref.drop(columns=[c for c in preds.columns if c in ref.columns]), preds], axis=1)
+    extra_num, extra_cat = _extra_columns(spec)
+    extra_num = [c for c in extra_num if c in ref.columns]
+    extra_cat = [c for c in extra_cat if c in ref.columns]
+    profile = ReferenceProfile.fit(ref, spec.numeric_features, spec.categorical_features,
+                                   extra_numeric=extra_num, extra_categorical=extra_cat)
+    baseline: dict[str, Any] = {"n_rows": len(ref), "prediction": _prediction_summary(spec, ref)}
+    if spec.target and spec.target in ref.columns and spec.prediction in ref.columns:
+        baseline["performance"] = performance(spec, ref[spec.target], ref[spec.prediction],
+                                              ref[spec.score] if spec.score and spec.score in ref.columns else None)
+    explainer, importance, error = None, None, None
+    if spec.explain.enabled and model is not None:
+        from monitor.explain import ExplainError, ModelExplainer
+
+        try:
+            background = ref[list(spec.features)].sample(min(len(ref), 100), random_state=spec.explain.seed)
+            explainer = ModelExplainer(model, list(spec.features), spec.task, background=background, seed=spec.explain.seed)
+            importance = explainer.global_importance(ref[list(spec.features)], sample_size=spec.explain.sample_size,
+                                                     seed=spec.explain.seed).to_dict()["importance"]
+        except ExplainError as exc:
+            explainer, error = None, str(exc)
+    return ModelContext(spec, str(version), profile, importance, clean_json(baseline), explainer, error, trained_at, run_id)
+
+
+def _prediction_summary(spec: ModelSpec, frame: pd.DataFrame) -> dict[str, Any]:
+    if spec.prediction not in frame.columns:
+        return {}
+    pred = pd.to_numeric(frame[spec.prediction], errors="coerce")
+    out = {"mean": float(pred.mean()), "std": float(pred.std(ddof=0)), "n": int(pred.notna().sum())}
+    if spec.task == "classification":
+        out["positive_rate"] = float((pred == 1).mean())
+        if spec.score and spec.score in frame.columns:
+            out["score_mean"] = float(pd.to_numeric(frame[spec.score], errors="coerce").mean())
+    return out
+
+
+def performance(spec: ModelSpec, y_true: pd.Series, y_pred: pd.Series, score: pd.Series | None = None) -> dict[str, Any]:
+    """Accuracy/AUC/precision/recall for classifiers, MAE/MAPE/RMSE for regressors, on labelled rows."""
+    truth = pd.to_numeric(pd.Series(y_true).reset_index(drop=True), errors="coerce")
+    pred = pd.to_numeric(pd.Series(y_pred).reset_index(drop=True), errors="coerce")
+    mask = truth.notna() & pred.notna() & np.isfinite(truth) & np.isfinite(pred)
+    t, p = truth[mask].to_numpy(float), pred[mask].to_numpy(float)
+    out: dict[str, Any] = {"n_labelled": int(mask.sum())}
+    if not len(t):
+        return out
+    if spec.task == "classification":
+        tp = float(((p == 1) & (t == 1)).sum())
+        out["accuracy"] = float((p == t).mean())
+        out["precision"] = tp / float((p == 1).sum()) if (p == 1).any() else None
+        out["recall"] = tp / float((t == 1).sum()) if (t == 1).any() else None
+        out["positive_rate_actual"] = float((t == 1).mean())
+        if score is not None and len(set(t)) == 2:
+            from sklearn.metrics import roc_auc_score
+
+            s = pd.to_numeric(pd.Series(score).reset_index(drop=True), errors="coerce")[mask]
+            if s.notna().all():
+                out["auc"] = float(roc_auc_score(t, s.to_numpy(float)))
+    else:
+        err = p - t
+        out["mae"] = float(np.abs(err).mean())
+        out["rmse"] = float(math.sqrt((err**2).mean()))
+        nz = t != 0
+        out["mape"] = float(np.abs(err[nz] / t[nz]).mean()) if nz.any() else None
+    return out
+
+
+def compute_snapshot(spec: ModelSpec, info, batch: pd.DataFrame, labels: pd.Series | None, ctx: ModelContext) -> dict[str, Any]:
+    """The snapshot document of one batch. Problems with single columns become findings, not errors."""
+    from monitor.drift import column_drift, compute_drift, data_quality
+
+    if batch.empty:
+        raise BatchError(f"model '{spec.name}' batch '{info.batch_id}': the batch is empty")
+    if spec.prediction not in batch.columns:
+        raise BatchError(f"model '{spec.name}' batch '{info.batch_id}': prediction column '{spec.prediction}' is missing "
+                         f"(logged columns: {', '.join(map(str, batch.columns))})")
+    expected = list(spec.batch_columns)
+    findings = list(data_quality(ctx.profile, batch, expected))
+    weights = _normalised(ctx.reference_importance)
+    report = compute_drift(ctx.profile, batch, spec.drift, weights=weights).to_dict()
+    prediction: dict[str, Any] = {**_prediction_summary(spec, batch), "reference": ctx.baseline.get("prediction", {})}
+    prediction["drift"] = column_drift(ctx.profile, spec.prediction, batch[spec.prediction]).to_dict()
+    if spec.score and spec.score in batch.columns:
+        prediction["score_drift"] = column_drift(ctx.profile, spec.score, batch[spec.score]).to_dict()
+    perf, target_drift = None, None
+    if labels is not None and spec.target:
+        if len(labels) != len(batch):
+            findings.append({"check": "labels", "column": spec.target, "severity": "critical", "value": len(labels),
+                             "detail": f"{len(labels)} labels for {len(batch)} rows: labels ignored"})
+        else:
+            perf = performance(spec, labels, batch[spec.prediction], batch[spec.score] if spec.score and spec.score in batch.columns else None)
+            perf["labels_at"] = info.labels_at
+            target_drift = column_drift(ctx.profile, spec.target, labels.reset_index(drop=True)).to_dict()
+    explain = _explain(spec, batch, ctx)
+    doc = {
+        "id": snapshot_id(info.batch_id), "kind": "snapshot", "model": spec.name, "ts": to_iso(info.batch_time),
+        "schema_version": SCHEMA_VERSION, "engine": ENGINE_VERSION, "batch_id": info.batch_id, "run_id": info.run_id,
+        "registered_model": spec.registered_model, "model_version": info.model_version,
+        "pipeline_run_id": info.pipeline_run_id, "n_rows": len(batch), "labels_at": info.labels_at,
+        "source": fingerprint(info.digest, info.labels_digest),
+        "missing": {c: float(batch[c].isna().mean()) for c in expected if c in batch.columns},
+        "quality": {"findings": findings, "counts": _severity_counts(findings)},
+        "drift": report, "prediction": prediction, "performance": perf, "target_drift": target_drift,
+        "baseline": ctx.baseline.get("performance"), "explain": explain,
+    }
+    doc["status"] = _status(doc, spec)
+    return clean_json(doc)
+
+
+def _normalised(weights: Mapping[str, float] | None) -> dict[str, float] | None:
+    if not weights:
+        return None
+    total = sum(max(v, 0.0) for v in weights.values())
+    return {k: max(v, 0.0) / total for k, v in weights.items()} if total > 0 else None
+
+
+def _severity_counts(findings: list[Mapping[str, Any]]) -> dict[str, int]:
+    counts = {"critical": 0, "warning": 0, "info": 0}
+    for f in findings:
+        counts[f.get("severity", "info")] = counts.get(f.get("severity", "info"), 0) + 1
+    return counts
+
+
+def _explain(spec: ModelSpec, batch: pd.DataFrame, ctx: ModelContext) -> dict[str, Any] | None:
+    if not spec.explain.enabled:
+        return None
+    if ctx.explainer is None:
+        return {"error": ctx.explain_error or "no explainer for this model"}
+    from monitor.explain import ExplainError, ndcg
+
+    missing = [c for c in spec.features if c not in batch.columns]
+    if missing:
+        return {"error": f"feature column(s) {', '.join(missing)} missing from the batch; no explanation"}
+    try:
+        result = ctx.explainer.global_importance(batch[list(spec.features)], sample_size=spec.explain.sample_size,
+                                                 seed=spec.explain.seed).to_dict()
+    except ExplainError as exc:
+        return {"error": str(exc)}
+    score = ndcg(ctx.reference_importance, result["importance"]) if ctx.reference_importance else None
+    result.update({"ndcg": score, "ndcg_threshold": spec.explain.ndcg_threshold,
+                   "attribution_drift": bool(score is not None and score < spec.explain.ndcg_threshold),
+                   "reference_importance": ctx.reference_importance})
+    return result
+
+
+def _status(doc: Mapping[str, Any], spec: ModelSpec) -> dict[str, Any]:
+    overall = (doc.get("drift") or {}).get("overall", {})
+    explain = doc.get("explain") or {}
+    return {
+        "drifted": bool(overall.get("drifted")),
+        "prediction_drifted": bool((doc["prediction"].get("drift") or {}).get("drifted")),
+        "attribution_drift": bool(explain.get("attribution_drift")),
+        "critical_findings": doc["quality"]["counts"].get("critical", 0),
+        "labelled": doc.get("performance") is not None,
+    }

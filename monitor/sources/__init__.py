@@ -1,0 +1,1 @@
+"""Sources the monitor reads: MLflow (runs, models, batches) and pipeline runs."""

@@ -1,0 +1,248 @@
+"""MLflow source: logged batches, their labels, model versions, training runs and reference data.
+
+Works the same against a local SQLite store, an ``mlflow server`` over HTTP, or Databricks; the
+client is built on first use, never at import time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from monitor.batches import BATCH_FILE, LABEL_COLUMN, LABELS_FILE, REFERENCE_FILE, TAG, batch_experiment_name
+from monitor.errors import BackendError, BatchError
+
+__all__ = ["BatchInfo", "ModelVersionInfo", "MlflowSource"]
+
+
+@dataclasses.dataclass(frozen=True)
+class BatchInfo:
+    """A logged scoring batch, as described by its MLflow run's tags."""
+
+    model: str
+    batch_id: str
+    run_id: str
+    batch_time: str
+    model_version: str
+    n_rows: int
+    pipeline_run_id: str | None = None
+    labels_at: str | None = None
+    labels_digest: str | None = None
+    digest: str | None = None
+    experiment_id: str | None = None
+
+    @classmethod
+    def from_run(cls, run) -> BatchInfo:
+        tags = run.data.tags
+        return cls(
+            model=tags[TAG + "model"], batch_id=tags[TAG + "batch_id"], run_id=run.info.run_id,
+            batch_time=tags[TAG + "batch_time"], model_version=tags.get(TAG + "model_version", ""),
+            n_rows=int(tags.get(TAG + "n_rows", 0)), pipeline_run_id=tags.get(TAG + "pipeline_run_id"),
+            labels_at=tags.get(TAG + "labels_at"), labels_digest=tags.get(TAG + "labels_digest"),
+            digest=tags.get(TAG + "digest"), experiment_id=run.info.experiment_id,
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelVersionInfo:
+    name: str
+    version: str
+    run_id: str | None
+    source: str
+    created: str
+    aliases: tuple[str, ...] = ()
+    status: str = ""
+    model_id: str | None = None
+
+
+def _ms_to_iso(ms: int | None) -> str | None:
+    return dt.datetime.fromtimestamp(ms / 1000, dt.timezone.utc).isoformat() if ms else None
+
+
+class MlflowSource:
+    """Reads what scoring and training jobs logged to MLflow."""
+
+    name = "MLflow"
+
+    def __init__(self, tracking_uri: str, registry_uri: str | None = None):
+        self.tracking_uri = tracking_uri
+        self.registry_uri = registry_uri or tracking_uri
+        self._client = None
+
+    @property
+    def client(self):
+        if self._client is None:
+            import mlflow
+            from mlflow import MlflowClient
+
+            mlflow.set_tracking_uri(self.tracking_uri)
+            mlflow.set_registry_uri(self.registry_uri)
+            self._client = MlflowClient(tracking_uri=self.tracking_uri, registry_uri=self.registry_uri)
+        return self._client
+
+    def _call(self, what: str, fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except BatchError:
+            raise
+        except Exception as exc:  # MLflow raises many types: report them as the backend failing
+            from mlflow.exceptions import MlflowException
+
+            if isinstance(exc, MlflowException) and getattr(exc, "error_code", "") == "RESOURCE_DOES_NOT_EXIST":
+                raise KeyError(f"{what}: not found in MLflow ({exc.message})") from exc
+            raise BackendError(self.name, f"{what}: {exc}") from exc
+
+    def ping(self) -> None:
+        self._call(f"searching experiments at {self.tracking_uri}", self.client.search_experiments, max_results=1)
+
+    # -- batches -------------------------------------------------------------------------------
+    def list_batches(self, model: str) -> list[BatchInfo]:
+        """Every logged batch of ``model``, oldest first."""
+        exp = self._call(f"model '{model}'", self.client.get_experiment_by_name, batch_experiment_name(model))
+        if exp is None:
+            return []
+        out, token = [], None
+        while True:
+            page = self._call(
+                f"model '{model}': listing batches", self.client.search_runs, [exp.experiment_id],
+                f"tags.`{TAG}kind` = 'batch' and attributes.status = 'FINISHED'", max_results=1000, page_token=token,
+            )
+            out.extend(BatchInfo.from_run(r) for r in page)
+            token = page.token
+            if not token:
+                break
+        return sorted(out, key=lambda b: (b.batch_time, b.batch_id))
+
+    def batch(self, model: str, batch_id: str) -> BatchInfo:
+        for info in self.list_batches(model):
+            if info.batch_id == batch_id:
+                return info
+        raise BatchError(f"model '{model}': no logged batch '{batch_id}'")
+
+    def _download_parquet(self, run_id: str, artifact: str, what: str) -> pd.DataFrame | None:
+        import mlflow
+
+        with tempfile.TemporaryDirectory() as tmp:
+            try:
+                path = mlflow.artifacts.download_artifacts(
+                    run_id=run_id, artifact_path=artifact, dst_path=tmp, tracking_uri=self.tracking_uri
+                )
+            except Exception as exc:
+                if "No such file" in str(exc) or "does not exist" in str(exc) or isinstance(exc, FileNotFoundError):
+                    return None
+                raise BackendError(self.name, f"{what}: downloading {artifact} of run {run_id}: {exc}") from exc
+            try:
+                return pd.read_parquet(path)
+            except Exception as exc:
+                raise BatchError(f"{what}: {artifact} of run {run_id} is not a readable Parquet file: {exc}") from exc
+
+    def load_batch(self, info: BatchInfo) -> pd.DataFrame:
+        """The batch exactly as it was logged (features and prediction columns)."""
+        self.client  # noqa: B018 - configures the tracking URI before downloading
+        frame = self._download_parquet(info.run_id, BATCH_FILE, f"model '{info.model}' batch '{info.batch_id}'")
+        if frame is None:
+            raise BatchError(f"model '{info.model}' batch '{info.batch_id}': run {info.run_id} has no {BATCH_FILE}")
+        return frame
+
+    def load_labels(self, info: BatchInfo) -> pd.Series | None:
+        """The labels of a batch in row order, or ``None`` while they have not arrived."""
+        if not info.labels_at:
+            return None
+        self.client  # noqa: B018
+        frame = self._download_parquet(info.run_id, LABELS_FILE, f"model '{info.model}' batch '{info.batch_id}'")
+        return None if frame is None else frame[LABEL_COLUMN]
+
+    # -- registry ----------------------------------------------------------------------------
+    def model_versions(self, registered_model: str) -> list[ModelVersionInfo]:
+        """All versions of a registered model, newest first."""
+        versions = self._call(
+            f"registered model '{registered_model}'", self.client.search_model_versions, f"name = '{registered_model}'"
+        )
+        out = [
+            ModelVersionInfo(
+                name=v.name, version=str(v.version), run_id=v.run_id or None, source=v.source or "",
+                created=_ms_to_iso(v.creation_timestamp) or "", aliases=tuple(getattr(v, "aliases", []) or ()),
+                status=str(v.status or ""), model_id=getattr(v, "model_id", None),
+            )
+            for v in versions
+        ]
+        return sorted(out, key=lambda v: int(v.version), reverse=True)
+
+    def model_version(self, registered_model: str, version: str) -> ModelVersionInfo:
+        for v in self.model_versions(registered_model):
+            if v.version == str(version):
+                return v
+        raise KeyError(f"registered model '{registered_model}' has no version {version}")
+
+    def production_version(self, registered_model: str) -> ModelVersionInfo | None:
+        """The version with alias ``champion`` or ``production``, else the newest."""
+        versions = self.model_versions(registered_model)
+        for v in versions:
+            if {"champion", "production"} & set(v.aliases):
+                return v
+        return versions[0] if versions else None
+
+    def registered_model_exists(self, registered_model: str) -> bool:
+        return bool(self._call(
+            f"registered model '{registered_model}'", self.client.search_registered_models,
+            f"name = '{registered_model}'",
+        ))
+
+    def load_model(self, registered_model: str, version: str):
+        """The native (scikit-learn) model of a version, for explanations."""
+        import mlflow
+
+        self.client  # noqa: B018
+        return self._call(
+            f"loading model '{registered_model}' version {version}", mlflow.sklearn.load_model,
+            f"models:/{registered_model}/{version}",
+        )
+
+    def run(self, run_id: str) -> dict[str, Any]:
+        """A run's info, params, metrics, tags and logged dataset inputs as plain data."""
+        run = self._call(f"run {run_id}", self.client.get_run, run_id)
+        inputs = []
+        for d in (run.inputs.dataset_inputs if run.inputs else []) or []:
+            ds = d.dataset
+            inputs.append({
+                "name": ds.name, "digest": ds.digest, "source_type": ds.source_type,
+                "schema": ds.schema, "profile": ds.profile,
+                "context": next((t.value for t in d.tags if t.key == "mlflow.data.context"), ""),
+            })
+        return {
+            "run_id": run.info.run_id, "run_name": run.info.run_name, "experiment_id": run.info.experiment_id,
+            "status": run.info.status, "start": _ms_to_iso(run.info.start_time), "end": _ms_to_iso(run.info.end_time),
+            "params": dict(run.data.params), "metrics": dict(run.data.metrics), "tags": dict(run.data.tags),
+            "inputs": inputs,
+        }
+
+    def run_url(self, run: dict[str, Any]) -> str | None:
+        """A browser link to the run, where the tracking server has a UI."""
+        if self.tracking_uri.startswith(("http://", "https://")):
+            return f"{self.tracking_uri.rstrip('/')}/#/experiments/{run['experiment_id']}/runs/{run['run_id']}"
+        return None
+
+    # -- reference data ------------------------------------------------------------------------
+    def reference_frame(self, model: str, reference: str, version: ModelVersionInfo, base_dir: Path | None = None) -> pd.DataFrame:
+        """Reference data of a model version: the training run's logged reference, or a file."""
+        if reference == "training":
+            if not version.run_id:
+                raise BatchError(f"model '{model}': version {version.version} has no source run, so its training data is unknown; "
+                                 "set 'reference' to a CSV/Parquet path in monitor.toml")
+            self.client  # noqa: B018
+            frame = self._download_parquet(version.run_id, REFERENCE_FILE, f"model '{model}' reference")
+            if frame is None:
+                raise BatchError(f"model '{model}': training run {version.run_id} of version {version.version} logged no "
+                                 f"{REFERENCE_FILE} (call monitor.log_reference in the training job, or set 'reference' to a file)")
+            return frame
+        path = Path(reference)
+        if base_dir is not None and not path.is_absolute():
+            path = base_dir / path
+        if not path.exists():
+            raise BatchError(f"model '{model}': field 'reference' points at {path}, which does not exist")
+        return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)

@@ -1,0 +1,299 @@
+"""The onboarding file ``monitor.toml``: one ``[[models]]`` table per monitored model.
+
+``load_spec`` parses and checks the file on its own (types, names, thresholds) and raises
+:class:`SpecError` listing every problem at once, each naming the model and field.
+``check_against_mlflow`` (in :mod:`monitor.validate`) then checks it against the tracking server.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from monitor.errors import SpecError
+
+__all__ = ["ModelSpec", "DriftSpec", "FeatureDrift", "ExplainSpec", "MonitorSpec", "load_spec", "parse_spec", "TASKS"]
+
+TASKS = ("classification", "regression")
+
+
+@dataclasses.dataclass(frozen=True)
+class FeatureDrift:
+    """Per-feature override of the drift method and/or threshold."""
+
+    method: str | None = None
+    threshold: float | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class DriftSpec:
+    """Drift settings of one model. ``None`` means "use the engine's documented default"."""
+
+    share: float = 0.5
+    numeric_method: str | None = None
+    categorical_method: str | None = None
+    threshold: float | None = None
+    features: Mapping[str, FeatureDrift] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
+class ExplainSpec:
+    enabled: bool = True
+    sample_size: int = 300
+    seed: int = 0
+    ndcg_threshold: float = 0.9
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelSpec:
+    """One onboarded model."""
+
+    name: str
+    registered_model: str
+    task: str
+    numeric_features: tuple[str, ...]
+    categorical_features: tuple[str, ...]
+    prediction: str
+    score: str | None = None
+    target: str | None = None
+    id_column: str | None = None
+    reference: str = "training"
+    pipelines: tuple[str, ...] = ()
+    schedule_days: float = 7.0
+    drift: DriftSpec = dataclasses.field(default_factory=DriftSpec)
+    explain: ExplainSpec = dataclasses.field(default_factory=ExplainSpec)
+    description: str = ""
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        return self.numeric_features + self.categorical_features
+
+    def kind_of(self, column: str) -> str:
+        return "categorical" if column in self.categorical_features else "numeric"
+
+    @property
+    def batch_columns(self) -> tuple[str, ...]:
+        """Columns a logged batch carries (labels are stored apart)."""
+        cols = self.features + (self.prediction,)
+        if self.score:
+            cols += (self.score,)
+        return cols
+
+
+@dataclasses.dataclass(frozen=True)
+class MonitorSpec:
+    models: tuple[ModelSpec, ...]
+    path: Path | None = None
+
+    def model(self, name: str) -> ModelSpec:
+        for m in self.models:
+            if m.name == name:
+                return m
+        raise KeyError(f"model '{name}' is not onboarded in monitor.toml; onboarded: {', '.join(self.names)}")
+
+    @property
+    def names(self) -> list[str]:
+        return [m.name for m in self.models]
+
+
+_MODEL_KEYS = {f.name for f in dataclasses.fields(ModelSpec)}
+_DRIFT_KEYS = {f.name for f in dataclasses.fields(DriftSpec)}
+_EXPLAIN_KEYS = {f.name for f in dataclasses.fields(ExplainSpec)}
+_REQUIRED = ("name", "registered_model", "task", "numeric_features", "categorical_features", "prediction")
+
+
+def load_spec(path: str | Path) -> MonitorSpec:
+    """Read and check ``monitor.toml``. Raises :class:`SpecError` with every problem found."""
+    path = Path(path)
+    if not path.exists():
+        raise SpecError([f"{path}: file not found (set MONITOR_SPEC to point at the onboarding file)"])
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError([f"{path}: not valid TOML: {exc}"]) from exc
+    return parse_spec(data, path)
+
+
+def parse_spec(data: Mapping[str, Any], path: Path | None = None) -> MonitorSpec:
+    problems: list[str] = []
+    extra = set(data) - {"models"}
+    if extra:
+        problems.append(f"unknown top-level key(s): {', '.join(sorted(extra))} (only [[models]] tables are allowed)")
+    tables = data.get("models", [])
+    if not isinstance(tables, list) or not tables:
+        problems.append("no [[models]] table: onboard at least one model")
+        tables = []
+    models, seen = [], set()
+    for i, table in enumerate(tables):
+        label = f"models[{i}]"
+        if isinstance(table, Mapping) and isinstance(table.get("name"), str):
+            label = f"model '{table['name']}'"
+        model = _parse_model(table, label, problems)
+        if model is None:
+            continue
+        if model.name in seen:
+            problems.append(f"{label}: name is used by another [[models]] table")
+        seen.add(model.name)
+        models.append(model)
+    if problems:
+        raise SpecError(problems)
+    return MonitorSpec(tuple(models), path)
+
+
+def _parse_model(table: Any, label: str, problems: list[str]) -> ModelSpec | None:
+    if not isinstance(table, Mapping):
+        problems.append(f"{label}: must be a table")
+        return None
+    start = len(problems)
+    for key in sorted(set(table) - _MODEL_KEYS):
+        problems.append(f"{label}: unknown field '{key}'; known fields: {', '.join(sorted(_MODEL_KEYS))}")
+    for key in _REQUIRED:
+        if key not in table:
+            problems.append(f"{label}: field '{key}' is required")
+    if len(problems) > start:
+        return None
+
+    def text(key: str, optional: bool = False) -> str | None:
+        value = table.get(key)
+        if value is None and optional:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            problems.append(f"{label}: field '{key}' must be a non-empty string")
+            return None
+        return value
+
+    def names(key: str) -> tuple[str, ...]:
+        value = table.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            problems.append(f"{label}: field '{key}' must be a list of column names")
+            return ()
+        dupes = sorted({v for v in value if value.count(v) > 1})
+        if dupes:
+            problems.append(f"{label}: field '{key}' lists {', '.join(dupes)} more than once")
+        return tuple(value)
+
+    name = text("name")
+    registered = text("registered_model")
+    task = text("task")
+    if task is not None and task not in TASKS:
+        problems.append(f"{label}: field 'task' must be one of {', '.join(TASKS)}, got '{task}'")
+    numeric = names("numeric_features")
+    categorical = names("categorical_features")
+    if not numeric and not categorical and "numeric_features" in table:
+        problems.append(f"{label}: no feature columns (numeric_features and categorical_features are both empty)")
+    both = sorted(set(numeric) & set(categorical))
+    if both:
+        problems.append(f"{label}: column(s) {', '.join(both)} are both numeric and categorical")
+    prediction = text("prediction")
+    score = text("score", optional=True)
+    target = text("target", optional=True)
+    id_column = text("id_column", optional=True)
+    for key, col in (("prediction", prediction), ("score", score), ("target", target), ("id_column", id_column)):
+        if col is not None and col in set(numeric) | set(categorical):
+            problems.append(f"{label}: field '{key}' names column '{col}', which is also a feature")
+    if score is not None and task == "regression":
+        problems.append(f"{label}: field 'score' (probability of the positive class) only applies to classification")
+    reference = table.get("reference", "training")
+    if not isinstance(reference, str) or not reference:
+        problems.append(f"{label}: field 'reference' must be 'training' or a path to a CSV/Parquet file")
+    pipelines = names("pipelines")
+    schedule = table.get("schedule_days", 7.0)
+    if isinstance(schedule, bool) or not isinstance(schedule, int | float) or not 0 < schedule <= 366:
+        problems.append(f"{label}: field 'schedule_days' must be a number of days in (0, 366], got {schedule!r}")
+        schedule = 7.0
+    drift = _parse_drift(table.get("drift", {}), label, set(numeric) | set(categorical), problems)
+    explain = _parse_explain(table.get("explain", {}), label, problems)
+    description = table.get("description", "")
+    if not isinstance(description, str):
+        problems.append(f"{label}: field 'description' must be a string")
+    if len(problems) > start:
+        return None
+    return ModelSpec(
+        name=name, registered_model=registered, task=task, numeric_features=numeric,
+        categorical_features=categorical, prediction=prediction, score=score, target=target,
+        id_column=id_column, reference=reference, pipelines=pipelines, schedule_days=float(schedule),
+        drift=drift, explain=explain, description=description,
+    )
+
+
+def _threshold(value: Any, where: str, problems: list[str]) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
+        problems.append(f"{where} must be a positive number, got {value!r}")
+        return None
+    return float(value)
+
+
+def _parse_drift(table: Any, label: str, features: set[str], problems: list[str]) -> DriftSpec:
+    if not isinstance(table, Mapping):
+        problems.append(f"{label}: field 'drift' must be a table")
+        return DriftSpec()
+    for key in sorted(set(table) - _DRIFT_KEYS):
+        problems.append(f"{label}: unknown field 'drift.{key}'; known: {', '.join(sorted(_DRIFT_KEYS))}")
+    share = table.get("share", 0.5)
+    if isinstance(share, bool) or not isinstance(share, int | float) or not 0 < share <= 1:
+        problems.append(f"{label}: field 'drift.share' must be in (0, 1], got {share!r}")
+        share = 0.5
+    threshold = _threshold(table.get("threshold"), f"{label}: field 'drift.threshold'", problems)
+    methods = _method_names()
+    numeric_method = table.get("numeric_method")
+    categorical_method = table.get("categorical_method")
+    for key, value, kind in (("numeric_method", numeric_method, "numeric"), ("categorical_method", categorical_method, "categorical")):
+        if value is not None and value not in methods[kind]:
+            problems.append(f"{label}: field 'drift.{key}' is '{value}'; valid {kind} methods: {', '.join(methods[kind])}")
+    per_feature: dict[str, FeatureDrift] = {}
+    raw_features = table.get("features", {})
+    if not isinstance(raw_features, Mapping):
+        problems.append(f"{label}: field 'drift.features' must be a table of column = {{method, threshold}}")
+        raw_features = {}
+    for column, override in raw_features.items():
+        where = f"{label}: field 'drift.features.{column}'"
+        if column not in features:
+            problems.append(f"{where} names a column that is not a feature of this model")
+            continue
+        if not isinstance(override, Mapping) or set(override) - {"method", "threshold"}:
+            problems.append(f"{where} must be a table with 'method' and/or 'threshold'")
+            continue
+        method = override.get("method")
+        valid = sorted(set(methods["numeric"]) | set(methods["categorical"]))
+        if method is not None and method not in valid:
+            problems.append(f"{where}.method is '{method}'; valid methods: {', '.join(valid)}")
+        per_feature[column] = FeatureDrift(method, _threshold(override.get("threshold"), f"{where}.threshold", problems))
+    return DriftSpec(float(share), numeric_method, categorical_method, threshold, per_feature)
+
+
+def _parse_explain(table: Any, label: str, problems: list[str]) -> ExplainSpec:
+    if not isinstance(table, Mapping):
+        problems.append(f"{label}: field 'explain' must be a table")
+        return ExplainSpec()
+    for key in sorted(set(table) - _EXPLAIN_KEYS):
+        problems.append(f"{label}: unknown field 'explain.{key}'; known: {', '.join(sorted(_EXPLAIN_KEYS))}")
+    size = table.get("sample_size", 300)
+    if isinstance(size, bool) or not isinstance(size, int) or size < 10:
+        problems.append(f"{label}: field 'explain.sample_size' must be an integer >= 10, got {size!r}")
+        size = 300
+    ndcg = table.get("ndcg_threshold", 0.9)
+    if isinstance(ndcg, bool) or not isinstance(ndcg, int | float) or not 0 < ndcg <= 1:
+        problems.append(f"{label}: field 'explain.ndcg_threshold' must be in (0, 1], got {ndcg!r}")
+        ndcg = 0.9
+    seed = table.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        problems.append(f"{label}: field 'explain.seed' must be an integer")
+        seed = 0
+    enabled = table.get("enabled", True)
+    if not isinstance(enabled, bool):
+        problems.append(f"{label}: field 'explain.enabled' must be true or false")
+        enabled = True
+    return ExplainSpec(enabled, size, seed, float(ndcg))
+
+
+def _method_names() -> dict[str, list[str]]:
+    """Valid drift method names per column kind, read from the drift registry itself."""
+    from monitor.drift import method_names
+
+    return {"numeric": method_names("numeric"), "categorical": method_names("categorical")}

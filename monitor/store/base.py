@@ -1,0 +1,128 @@
+"""The SnapshotStore port: JSON documents keyed by (model, id).
+
+A document is a plain dict with at least ``id``, ``kind`` (``snapshot``, ``profile``,
+``pipeline_run``), ``model`` (the partition: a model's documents stay together), ``ts`` (ISO-8601
+UTC timestamp used for range queries) and ``schema_version``. Adapters only write the private
+hooks; the public methods check documents and make upserts idempotent.
+"""
+
+from __future__ import annotations
+
+import abc
+import datetime as dt
+import hashlib
+import json
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from monitor.errors import MonitorError
+
+__all__ = ["SnapshotStore", "SCHEMA_VERSION", "StoreError", "canonical_json", "to_iso", "clean_json"]
+
+SCHEMA_VERSION = 1
+_REQUIRED = ("id", "kind", "model", "ts", "schema_version")
+_FORBIDDEN_ID_CHARS = set("/\\?#")
+
+
+class StoreError(MonitorError):
+    """A document was refused by the store (malformed, too large) or the store failed."""
+
+
+def to_iso(value: dt.datetime | str | None) -> str | None:
+    """Normalise a timestamp to ISO-8601 UTC (``2026-01-05T06:00:00+00:00``)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(dt.timezone.utc).isoformat()
+
+
+def clean_json(value: Any) -> Any:
+    """Make a value JSON-safe: NaN/inf become None, numpy scalars become Python numbers."""
+    if isinstance(value, Mapping):
+        return {str(k): clean_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean_json(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dt.datetime):
+        return to_iso(value)
+    return value
+
+
+def canonical_json(doc: Mapping[str, Any]) -> str:
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def _content_hash(doc: Mapping[str, Any]) -> str:
+    body = {k: v for k, v in doc.items() if k not in ("content_hash", "stored_at") and not k.startswith("_")}
+    return hashlib.sha256(canonical_json(body).encode()).hexdigest()
+
+
+class SnapshotStore(abc.ABC):
+    """Port for the snapshot store. ``name`` says which backend it is, for messages."""
+
+    name = "snapshot store"
+
+    def upsert(self, doc: Mapping[str, Any]) -> bool:
+        """Store ``doc`` whole, replacing the document with the same (model, id).
+
+        Returns ``False`` and writes nothing when the stored document already has the same
+        content, so running a job twice writes nothing new.
+        """
+        doc = clean_json(dict(doc))
+        missing = [k for k in _REQUIRED if doc.get(k) in (None, "")]
+        if missing:
+            raise StoreError(f"document {doc.get('id')!r} lacks field(s) {', '.join(missing)}")
+        if set(str(doc["id"])) & _FORBIDDEN_ID_CHARS:
+            raise StoreError(f"document id {doc['id']!r} contains one of / \\ ? #")
+        doc["ts"] = to_iso(doc["ts"])
+        doc["content_hash"] = _content_hash(doc)
+        stored = self._get(doc["model"], doc["id"])
+        if stored is not None and stored.get("content_hash") == doc["content_hash"]:
+            return False
+        doc["stored_at"] = dt.datetime.now(dt.timezone.utc).isoformat()
+        self._put(doc)
+        return True
+
+    def get(self, model: str, doc_id: str) -> dict[str, Any] | None:
+        """The document with this id in this model's partition, or ``None``."""
+        return self._get(model, doc_id)
+
+    def query(
+        self,
+        model: str,
+        kind: str = "snapshot",
+        start: dt.datetime | str | None = None,
+        end: dt.datetime | str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Documents of one kind for one model with ``start <= ts < end``, oldest first."""
+        return sorted(self._query(model, kind, to_iso(start), to_iso(end)), key=lambda d: (d["ts"], d["id"]))
+
+    def ids(self, model: str, kind: str = "snapshot") -> dict[str, str]:
+        """Map of document id to content hash for one model and kind (cheap existence checks)."""
+        return {d["id"]: d.get("content_hash", "") for d in self._query(model, kind, None, None)}
+
+    def upsert_many(self, docs: Iterable[Mapping[str, Any]]) -> int:
+        return sum(self.upsert(d) for d in docs)
+
+    def ping(self) -> None:
+        """Raise :class:`monitor.errors.BackendError` if the store cannot be reached."""
+        self.query("__ping__")
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections, if any."""
+
+    @abc.abstractmethod
+    def _get(self, model: str, doc_id: str) -> dict[str, Any] | None: ...
+
+    @abc.abstractmethod
+    def _put(self, doc: dict[str, Any]) -> None: ...
+
+    @abc.abstractmethod
+    def _query(self, model: str, kind: str, start: str | None, end: str | None) -> list[dict[str, Any]]: ...

@@ -1,0 +1,106 @@
+"""Snapshots turned into the tables the pages show. Pure functions of stored documents."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["overall_frame", "feature_table", "findings_frame", "importance_frame", "distribution_frame",
+           "snapshot_summary"]
+
+
+def overall_frame(snapshots: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """One row per batch: overall drift, prediction drift, attribution drift and where the verdict flipped."""
+    rows = []
+    for s in snapshots:
+        overall = (s.get("drift") or {}).get("overall") or {}
+        explain = s.get("explain") or {}
+        pred = (s.get("prediction") or {}).get("drift") or {}
+        rows.append({
+            "batch_id": s["batch_id"], "batch_time": pd.Timestamp(s["ts"]), "model_version": s.get("model_version"),
+            "n_rows": s.get("n_rows"), "share_drifted": overall.get("share_drifted"),
+            "weighted_score": overall.get("weighted_score"), "n_drifted": overall.get("n_drifted"),
+            "n_features": overall.get("n_features"), "drifted": bool(overall.get("drifted")),
+            "share_threshold": overall.get("share_threshold"), "prediction_statistic": pred.get("statistic"),
+            "prediction_drifted": bool(pred.get("drifted")), "ndcg": explain.get("ndcg"),
+            "attribution_drift": bool(explain.get("attribution_drift")),
+            "critical_findings": ((s.get("quality") or {}).get("counts") or {}).get("critical", 0),
+        })
+    frame = pd.DataFrame(rows)
+    if not frame.empty:
+        frame["flipped"] = frame["drifted"].ne(frame["drifted"].shift()) & frame.index.to_series().gt(0)
+    return frame
+
+
+def feature_table(snapshot: Mapping[str, Any], previous: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """Per-feature drift of one batch, with the change of the statistic since the previous batch."""
+    features = (snapshot.get("drift") or {}).get("features") or {}
+    before = ((previous or {}).get("drift") or {}).get("features") or {}
+    importance = (snapshot.get("explain") or {}).get("importance") or {}
+    rows = []
+    for col, r in features.items():
+        prev = (before.get(col) or {}).get("statistic")
+        stat = r.get("statistic")
+        rows.append({
+            "feature": col, "kind": r.get("kind"), "method": r.get("method"), "statistic": stat,
+            "threshold": r.get("threshold"), "drifted": bool(r.get("drifted")),
+            "change": (stat - prev) if stat is not None and prev is not None else None,
+            "p_value": r.get("p_value"), "missing_ref": r.get("missing_ref"), "missing_cur": r.get("missing_cur"),
+            "unseen_share": r.get("unseen_share"), "importance": importance.get(col), "error": r.get("error"),
+        })
+    frame = pd.DataFrame(rows)
+    return frame.sort_values(["drifted", "statistic"], ascending=[False, False], na_position="last").reset_index(drop=True) \
+        if not frame.empty else frame
+
+
+def distribution_frame(result: Mapping[str, Any]) -> pd.DataFrame:
+    """Reference vs current proportions of one column's drift result, long format for a grouped bar chart."""
+    dist = result.get("dist") or {}
+    labels = dist.get("labels") or dist.get("categories")
+    if labels is None and dist.get("edges") is not None:
+        edges = dist["edges"]
+        n = len(dist.get("ref") or [])
+        if n == len(edges) + 1:  # under/overflow bins at both ends
+            labels = [f"< {edges[0]:.4g}"] + [f"{a:.4g} – {b:.4g}" for a, b in zip(edges[:-1], edges[1:], strict=False)] + [f"≥ {edges[-1]:.4g}"]
+        else:
+            labels = [f"{a:.4g} – {b:.4g}" for a, b in zip(edges[:-1], edges[1:], strict=False)]
+    if not labels:
+        return pd.DataFrame(columns=["bin", "sample", "share"])
+    ref, cur = dist.get("ref") or [], dist.get("cur") or []
+    rows = [{"bin": str(b), "sample": "reference", "share": v} for b, v in zip(labels, ref, strict=False)]
+    rows += [{"bin": str(b), "sample": "current", "share": v} for b, v in zip(labels, cur, strict=False)]
+    return pd.DataFrame(rows)
+
+
+def findings_frame(snapshots: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """Every data-quality finding of the given snapshots, newest batch first."""
+    rows = []
+    for s in snapshots:
+        for f in (s.get("quality") or {}).get("findings") or []:
+            rows.append({"batch_time": pd.Timestamp(s["ts"]), "batch_id": s["batch_id"], **f})
+    frame = pd.DataFrame(rows, columns=["batch_time", "batch_id", "check", "column", "severity", "detail", "value"])
+    return frame.sort_values("batch_time", ascending=False).reset_index(drop=True)
+
+
+def importance_frame(snapshots: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """Long format: batch time, feature, mean |SHAP| (batches without explanations are left out)."""
+    rows = []
+    for s in snapshots:
+        for col, v in ((s.get("explain") or {}).get("importance") or {}).items():
+            rows.append({"batch_time": pd.Timestamp(s["ts"]), "batch_id": s["batch_id"], "feature": col, "importance": v})
+    return pd.DataFrame(rows, columns=["batch_time", "batch_id", "feature", "importance"])
+
+
+def snapshot_summary(snapshot: Mapping[str, Any]) -> dict[str, Any]:
+    """The headline figures of one snapshot, for cards."""
+    overall = (snapshot.get("drift") or {}).get("overall") or {}
+    pred = snapshot.get("prediction") or {}
+    return {
+        "batch_id": snapshot["batch_id"], "batch_time": snapshot["ts"], "n_rows": snapshot.get("n_rows"),
+        "model_version": snapshot.get("model_version"), "drifted": bool(overall.get("drifted")),
+        "share_drifted": overall.get("share_drifted"), "n_drifted": overall.get("n_drifted"),
+        "prediction_mean": pred.get("mean"), "positive_rate": pred.get("positive_rate"),
+        "performance": snapshot.get("performance"),
+    }

@@ -1,0 +1,62 @@
+"""Models & onboarding: what is monitored, whether monitor.toml is valid, and the monitoring job."""
+
+import pandas as pd
+import streamlit as st
+
+from monitor.validate import validate
+from ui import cache
+from ui.widgets import backend_warnings, service_or_stop
+
+st.title("Models & onboarding")
+svc = service_or_stop()
+backend_warnings()
+
+rows = []
+for m in svc.models():
+    snaps = cache.snapshots(m.name)
+    rows.append({
+        "model": m.name, "registered model": m.registered_model, "task": m.task,
+        "features": len(m.features), "pipelines": ", ".join(m.pipelines) or "—",
+        "snapshots": len(snaps), "latest batch": snaps[-1]["ts"][:16].replace("T", " ") if snaps else "—",
+        "description": m.description,
+    })
+st.subheader("Onboarded models")
+st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+left, right = st.columns(2)
+with left:
+    st.subheader("Validate monitor.toml")
+    st.caption("Checks the file and, against MLflow, that each registered model and its logged columns exist.")
+    if st.button("Validate now"):
+        with st.spinner("Checking monitor.toml against MLflow..."):
+            problems = validate(svc)
+        if not problems:
+            st.success("monitor.toml is valid: every model, column and reference was found.")
+        for p in problems:
+            (st.error if p.severity == "error" else st.warning)(p.message)
+with right:
+    st.subheader("Monitoring job")
+    st.caption("Computes a snapshot for every logged batch that has none yet (`python -m monitor run`).")
+    if st.button("Run the monitoring job"):
+        bar = st.progress(0.0, text="Starting...")
+
+        def progress(done: int, total: int, message: str) -> None:
+            bar.progress(done / total if total else 1.0, text=message)
+
+        result = svc.run_job(progress=progress)
+        bar.progress(1.0, text=result.summary())
+        cache.clear()
+        (st.success if result.ok else st.error)(result.summary())
+        for failure in result.failed:
+            st.error(str(failure))
+
+with st.expander("How to onboard a new model"):
+    st.markdown(
+        "1. In the training job, call `monitor.log_reference(train_df)` inside the MLflow run that logs the model, "
+        "and register the model.\n"
+        "2. In the scoring job, call `monitor.log_batch(name, features, predictions, model_version=...)` for each batch "
+        "(and `monitor.log_labels(name, batch_id, labels)` when labels arrive).\n"
+        "3. Add one `[[models]]` table to `monitor.toml`, run `python -m monitor validate`, then `python -m monitor run`."
+    )
+with st.expander("Settings in force"):
+    st.json(svc.settings.describe())

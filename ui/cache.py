@@ -1,0 +1,79 @@
+"""Every st.cache_* wrapper of the app, in one place.
+
+Pages never call MLflow, Azure or SHAP directly: they call these functions, which call the service.
+Data caches expire after a minute so a page picks up what the job wrote meanwhile.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from monitor.bootstrap import build_service
+from monitor.config import Settings
+from monitor.service import MonitorService
+
+TTL = 60
+
+
+def _secrets() -> dict[str, Any] | None:
+    try:
+        return dict(st.secrets["monitor"]) if "monitor" in st.secrets else None
+    except Exception:  # no secrets.toml: the embedded defaults apply
+        return None
+
+
+@st.cache_resource(show_spinner="Connecting to the monitoring backends...")
+def service() -> MonitorService:
+    """The service, built once per process from env vars and `[monitor]` secrets."""
+    return build_service(Settings.load(secrets=_secrets()))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def backend_status() -> dict[str, str | None]:
+    return service().backend_status()
+
+
+@st.cache_data(ttl=TTL, show_spinner="Loading snapshots...")
+def snapshots(model: str, start: dt.date | None = None, end: dt.date | None = None) -> list[dict]:
+    return service().snapshots(model, _day(start), _day(end, 1))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def snapshot(model: str, batch_id: str) -> dict | None:
+    return service().snapshot(model, batch_id)
+
+
+@st.cache_data(ttl=TTL, show_spinner="Loading pipeline runs...")
+def pipeline_runs(start: dt.date | None = None, end: dt.date | None = None, pipelines: tuple[str, ...] | None = None):
+    return service().pipeline_runs(_day(start), _day(end, 1), list(pipelines) if pipelines is not None else None)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def activity_runs(run_id: str) -> list:
+    runs = [r for r in service().pipeline_runs() if r.run_id == run_id]
+    return service().activity_runs(runs[0]) if runs else []
+
+
+@st.cache_data(ttl=600, show_spinner="Loading the batch from MLflow...")
+def batch_frame(model: str, batch_id: str) -> pd.DataFrame:
+    return service().batch_frame(model, batch_id)
+
+
+@st.cache_data(ttl=600, show_spinner="Explaining the prediction...")
+def explain_row(model: str, batch_id: str, row: int) -> dict:
+    return service().explain_row(model, batch_id, row)
+
+
+def _day(value: dt.date | None, plus: int = 0) -> dt.datetime | None:
+    if value is None:
+        return None
+    return dt.datetime.combine(value, dt.time(), tzinfo=dt.timezone.utc) + dt.timedelta(days=plus)
+
+
+def clear() -> None:
+    """Forget cached data (after the job wrote new snapshots)."""
+    st.cache_data.clear()

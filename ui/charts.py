@@ -1,0 +1,79 @@
+"""Plotly figures for the pages. Plotting lives in the app, never on result classes."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+
+COLORS = {"ok": "#2e7d32", "drift": "#c62828", "warn": "#ef6c00", "ref": "#90a4ae", "cur": "#1565c0"}
+
+
+def _layout(fig: go.Figure, height: int = 320) -> go.Figure:
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.2))
+    return fig
+
+
+def drift_trend(frame: pd.DataFrame, value: str = "share_drifted", threshold: float | None = None,
+                title: str = "Share of drifted features per batch") -> go.Figure:
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=frame["batch_time"], y=frame[value], mode="lines+markers", name=value.replace("_", " "),
+                             marker=dict(size=10, color=[COLORS["drift"] if d else COLORS["ok"] for d in frame["drifted"]]),
+                             line=dict(color="#546e7a"), customdata=frame["batch_id"],
+                             hovertemplate="%{customdata}<br>%{y:.3f}<extra></extra>"))
+    if threshold is not None:
+        fig.add_hline(y=threshold, line_dash="dash", line_color=COLORS["drift"], annotation_text=f"threshold {threshold:g}")
+    for _, row in frame[frame.get("flipped", pd.Series(False, index=frame.index))].iterrows():
+        fig.add_vline(x=row["batch_time"], line_dash="dot", line_color=COLORS["warn"])
+        fig.add_annotation(x=row["batch_time"], y=1.02, yref="paper", showarrow=False,
+                           text="drift starts" if row["drifted"] else "drift ends", font=dict(color=COLORS["warn"]))
+    fig.update_layout(title=title, yaxis_title=value.replace("_", " "))
+    return _layout(fig)
+
+
+def feature_trend(frame: pd.DataFrame, feature: str, threshold: float | None) -> go.Figure:
+    fig = px.line(frame, x="batch_time", y="statistic", markers=True, title=f"{feature}: drift statistic per batch")
+    if threshold is not None:
+        fig.add_hline(y=threshold, line_dash="dash", line_color=COLORS["drift"], annotation_text=f"threshold {threshold:g}")
+    return _layout(fig, 280)
+
+
+def distributions(frame: pd.DataFrame, title: str) -> go.Figure:
+    fig = px.bar(frame, x="bin", y="share", color="sample", barmode="group", title=title,
+                 color_discrete_map={"reference": COLORS["ref"], "current": COLORS["cur"]})
+    fig.update_layout(xaxis_title=None, yaxis_tickformat=".0%")
+    return _layout(fig)
+
+
+def importance_bars(importance: dict[str, float], title: str = "Global feature importance (mean |SHAP|)") -> go.Figure:
+    s = pd.Series(importance).sort_values()
+    fig = go.Figure(go.Bar(x=s.values, y=s.index, orientation="h", marker_color=COLORS["cur"]))
+    fig.update_layout(title=title, xaxis_title="mean |SHAP value|")
+    return _layout(fig, max(260, 28 * len(s) + 80))
+
+
+def importance_over_time(frame: pd.DataFrame, top: list[str]) -> go.Figure:
+    fig = px.line(frame[frame["feature"].isin(top)], x="batch_time", y="importance", color="feature", markers=True,
+                  title="Importance over time (top features)")
+    return _layout(fig)
+
+
+def waterfall(explanation: dict) -> go.Figure:
+    contrib = pd.Series(explanation["contributions"]).sort_values(key=abs, ascending=False)
+    values = explanation.get("values", {})
+    labels = [f"{c} = {values.get(c)}" for c in contrib.index]
+    fig = go.Figure(go.Waterfall(
+        orientation="h", measure=["absolute"] + ["relative"] * len(contrib) + ["total"],
+        y=["base value"] + labels + ["prediction"], x=[explanation["base_value"], *contrib.values, 0],
+        increasing=dict(marker_color=COLORS["drift"]), decreasing=dict(marker_color=COLORS["cur"]),
+        totals=dict(marker_color="#37474f"),
+    ))
+    fig.update_layout(title=f"Why this prediction ({explanation.get('output', '')})", yaxis=dict(autorange="reversed"))
+    return _layout(fig, max(320, 30 * len(contrib) + 120))
+
+
+def line_with_threshold(frame: pd.DataFrame, y: str, threshold: float | None, title: str, lower_is_bad: bool = True) -> go.Figure:
+    fig = px.line(frame, x="batch_time", y=y, markers=True, title=title)
+    if threshold is not None:
+        fig.add_hline(y=threshold, line_dash="dash", line_color=COLORS["drift"], annotation_text=f"threshold {threshold:g}")
+    return _layout(fig, 280)
