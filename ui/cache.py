@@ -77,3 +77,9 @@ def _day(value: dt.date | None, plus: int = 0) -> dt.datetime | None:
 def clear() -> None:
     """Forget cached data (after the job wrote new snapshots)."""
     st.cache_data.clear()
+
+
+# --- lineage (provenance page) ---
+
+
+# --- persona KPIs ---
