@@ -64,8 +64,10 @@ def _cmd_migrate(args) -> int:
         return 2
     service = _service(args)
     counts = migrate_store(build_store(source_settings), build_store(target_settings), service.spec.names)
-    print(f"documents copied: {counts['copied']}, unchanged: {counts['unchanged']}")
-    return 0
+    for error in counts["errors"]:
+        print(f"FAILED {error}", file=sys.stderr)
+    print(f"documents copied: {counts['copied']}, unchanged: {counts['unchanged']}, failed: {counts['failed']}")
+    return 1 if counts["failed"] else 0
 
 
 def _cmd_settings(args) -> int:

@@ -108,6 +108,10 @@ class SnapshotStore(abc.ABC):
         """Map of document id to content hash for one model and kind (cheap existence checks)."""
         return {d["id"]: d.get("content_hash", "") for d in self._query(model, kind, None, None)}
 
+    @abc.abstractmethod
+    def kinds(self, model: str) -> list[str]:
+        """The distinct document kinds stored in one model's partition."""
+
     def upsert_many(self, docs: Iterable[Mapping[str, Any]]) -> int:
         return sum(self.upsert(d) for d in docs)
 

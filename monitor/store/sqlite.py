@@ -69,6 +69,11 @@ class SqliteSnapshotStore(SnapshotStore):
                 (doc["model"], doc["id"], doc["kind"], doc["ts"], body),
             )
 
+    def kinds(self, model: str) -> list[str]:
+        with self._connect() as conn:
+            rows = conn.execute("SELECT DISTINCT kind FROM documents WHERE model = ? ORDER BY kind", (model,)).fetchall()
+        return [r[0] for r in rows]
+
     def _query(self, model: str, kind: str, start: str | None, end: str | None) -> list[dict[str, Any]]:
         sql = "SELECT body FROM documents WHERE model = ? AND kind = ?"
         args: list[Any] = [model, kind]

@@ -1,0 +1,1 @@
+from tests.peers.fixtures import arm_credential, arm_server  # noqa: F401
