@@ -1,0 +1,22 @@
+"""Explanations: which explainer fits a model, global and local SHAP explanations, attribution drift.
+
+Build one :class:`ModelExplainer` per model version and reuse it for every batch; it holds the
+SHAP explainer so a warm local explanation is fast. Results are frozen values with ``to_dict()``.
+"""
+
+from monitor.explain._errors import ExplainError
+from monitor.explain._explainer import ModelExplainer
+from monitor.explain._ndcg import DEFAULT_NDCG_THRESHOLD, AttributionDrift, attribution_drift, ndcg
+from monitor.explain._results import GlobalExplanation, LocalExplanation, RowExplanations
+
+__all__ = [
+    "DEFAULT_NDCG_THRESHOLD",
+    "AttributionDrift",
+    "ExplainError",
+    "GlobalExplanation",
+    "LocalExplanation",
+    "ModelExplainer",
+    "RowExplanations",
+    "attribution_drift",
+    "ndcg",
+]
