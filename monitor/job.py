@@ -60,7 +60,7 @@ def run_job(service, models: Sequence[str] | None = None, progress: Progress | N
         except MonitorError as exc:
             result.failed.append(JobFailure(name, None, str(exc)))
             continue
-        todo = [b for b in batches if done.get(b.batch_id) != fingerprint(b.digest, b.labels_digest)]
+        todo = [b for b in batches if done.get(b.batch_id) != fingerprint(b.digest, b.labels_digest, model)]
         result.skipped += len(batches) - len(todo)
         if not batches:
             progress(0, 0, f"[{name}] no logged batches yet")
@@ -80,5 +80,6 @@ def run_job(service, models: Sequence[str] | None = None, progress: Progress | N
             except Exception as exc:  # one bad batch must not stop the others
                 detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
                 result.failed.append(JobFailure(name, info.batch_id, f"unexpected error: {detail}"))
-            progress(i, len(todo), f"[{name}] batch {info.batch_id}")
+        if todo:
+            progress(len(todo), len(todo), f"[{name}] {len(todo)} batch(es) done")
     return result

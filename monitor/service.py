@@ -17,7 +17,7 @@ import pandas as pd
 from monitor.config import Settings
 from monitor.errors import BatchError, MonitorError, SpecError
 from monitor.job import JobResult, Progress, run_job
-from monitor.snapshot import ENGINE_VERSION, ModelContext, fit_context, profile_id
+from monitor.snapshot import ENGINE_VERSION, ModelContext, fit_context, profile_id, spec_digest
 from monitor.sources.mlflow import MlflowSource
 from monitor.sources.pipelines import ActivityRun, PipelineRun, PipelineRunSource
 from monitor.spec import ModelSpec, MonitorSpec, load_spec
@@ -80,8 +80,8 @@ class MonitorService:
             spec = self.spec.model(model)
             doc = self.store.get(model, profile_id(str(version)))
             native = self._load_model(spec, str(version))
-            if doc is not None and doc.get("engine") == ENGINE_VERSION:
-                ctx = ModelContext.from_doc(spec, doc, explainer=self._explainer(spec, native, doc))
+            if doc is not None and doc.get("engine") == ENGINE_VERSION and doc.get("spec") == spec_digest(spec):
+                ctx = ModelContext.from_doc(spec, doc, model=native)
             else:
                 info = self.mlflow.model_version(spec.registered_model, str(version))
                 reference = self.mlflow.reference_frame(model, spec.reference, info,
@@ -98,16 +98,6 @@ class MonitorService:
         except KeyError as exc:
             raise BatchError(f"model '{spec.name}': registered model '{spec.registered_model}' version {version} "
                              f"not found in MLflow") from exc
-
-    def _explainer(self, spec: ModelSpec, native, doc: dict[str, Any]):
-        if not spec.explain.enabled or native is None or doc.get("explain_error"):
-            return None
-        from monitor.explain import ExplainError, ModelExplainer
-
-        try:
-            return ModelExplainer(native, list(spec.features), spec.task, seed=spec.explain.seed)
-        except ExplainError:
-            return None
 
     def profile_doc(self, model: str, version: str) -> dict[str, Any] | None:
         return self.store.get(model, profile_id(str(version)))

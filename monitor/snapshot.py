@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
+import json
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -20,7 +22,7 @@ from monitor.spec import ModelSpec
 from monitor.store.base import SCHEMA_VERSION, clean_json, to_iso
 
 __all__ = ["ENGINE_VERSION", "ModelContext", "compute_snapshot", "fit_context", "performance", "snapshot_id",
-           "profile_id", "fingerprint"]
+           "profile_id", "fingerprint", "spec_digest"]
 
 # Bumped whenever what a snapshot holds changes, so `monitor run` recomputes old snapshots once.
 ENGINE_VERSION = "3"
@@ -34,9 +36,17 @@ def profile_id(version: str) -> str:
     return f"profile:v{version}"
 
 
-def fingerprint(batch_digest: str | None, labels_digest: str | None) -> str:
-    """What a snapshot was computed from: the batch, its labels and the engine version."""
-    return f"{batch_digest or '-'}|{labels_digest or '-'}|{ENGINE_VERSION}"
+def fingerprint(batch_digest: str | None, labels_digest: str | None, spec: ModelSpec) -> str:
+    """What a snapshot was computed from: the batch, its labels, the model's settings and the engine version.
+
+    A change to any of them (labels arriving, a threshold edited in monitor.toml) recomputes the snapshot once.
+    """
+    return f"{batch_digest or '-'}|{labels_digest or '-'}|{spec_digest(spec)}|{ENGINE_VERSION}"
+
+
+def spec_digest(spec: ModelSpec) -> str:
+    """A short stable digest of a model's onboarding settings."""
+    return hashlib.sha256(json.dumps(dataclasses.asdict(spec), sort_keys=True, default=str).encode()).hexdigest()[:12]
 
 
 @dataclasses.dataclass
@@ -52,24 +62,42 @@ class ModelContext:
     explain_error: str | None = None
     trained_at: str | None = None
     run_id: str | None = None
+    background: pd.DataFrame | None = None
 
     def to_doc(self) -> dict[str, Any]:
         return {
             "id": profile_id(self.version), "kind": "profile", "model": self.spec.name,
             "ts": self.trained_at or dt.datetime.now(dt.timezone.utc).isoformat(), "schema_version": SCHEMA_VERSION,
-            "engine": ENGINE_VERSION, "version": self.version, "registered_model": self.spec.registered_model,
+            "engine": ENGINE_VERSION, "spec": spec_digest(self.spec), "version": self.version, "registered_model": self.spec.registered_model,
             "run_id": self.run_id, "profile": self.profile.to_dict(), "reference_importance": self.reference_importance,
             "baseline": self.baseline, "explain_error": self.explain_error, "trained_at": self.trained_at,
+            "background": None if self.background is None else self.background.to_dict(orient="list"),
         }
 
     @classmethod
-    def from_doc(cls, spec: ModelSpec, doc: Mapping[str, Any], explainer=None) -> ModelContext:
+    def from_doc(cls, spec: ModelSpec, doc: Mapping[str, Any], model=None) -> ModelContext:
+        """Rebuild a stored context; with the native ``model``, its explainer too."""
         from monitor.drift import ReferenceProfile
 
+        background = pd.DataFrame(doc["background"]) if doc.get("background") else None
+        explainer, error = None, doc.get("explain_error")
+        if spec.explain.enabled and model is not None and not error:
+            explainer, error = _explainer(spec, model, background)
         return cls(spec=spec, version=doc["version"], profile=ReferenceProfile.from_dict(doc["profile"]),
                    reference_importance=doc.get("reference_importance"), baseline=doc.get("baseline") or {},
-                   explainer=explainer, explain_error=doc.get("explain_error"), trained_at=doc.get("trained_at"),
-                   run_id=doc.get("run_id"))
+                   explainer=explainer, explain_error=error, trained_at=doc.get("trained_at"),
+                   run_id=doc.get("run_id"), background=background)
+
+
+def _explainer(spec: ModelSpec, model, background: pd.DataFrame | None):
+    """(explainer, None) or (None, why the model cannot be explained)."""
+    from monitor.explain import ExplainError, ModelExplainer
+
+    try:
+        return ModelExplainer(model, list(spec.features), spec.task, background=background, seed=spec.explain.seed,
+                              name=spec.name), None
+    except ExplainError as exc:
+        return None, str(exc)
 
 
 def _extra_columns(spec: ModelSpec) -> tuple[list[str], list[str]]:
@@ -120,18 +148,20 @@ def fit_context(spec: ModelSpec, version: str, reference: pd.DataFrame, model, *
     if spec.target and spec.target in ref.columns and spec.prediction in ref.columns:
         baseline["performance"] = performance(spec, ref[spec.target], ref[spec.prediction],
                                               ref[spec.score] if spec.score and spec.score in ref.columns else None)
-    explainer, importance, error = None, None, None
+    explainer, importance, error, background = None, None, None, None
     if spec.explain.enabled and model is not None:
-        from monitor.explain import ExplainError, ModelExplainer
+        from monitor.explain import ExplainError
 
-        try:
-            background = ref[list(spec.features)].sample(min(len(ref), 100), random_state=spec.explain.seed)
-            explainer = ModelExplainer(model, list(spec.features), spec.task, background=background, seed=spec.explain.seed)
-            importance = explainer.global_importance(ref[list(spec.features)], sample_size=spec.explain.sample_size,
-                                                     seed=spec.explain.seed).to_dict()["importance"]
-        except ExplainError as exc:
-            explainer, error = None, str(exc)
-    return ModelContext(spec, str(version), profile, importance, clean_json(baseline), explainer, error, trained_at, run_id)
+        background = ref[list(spec.features)].sample(min(len(ref), 100), random_state=spec.explain.seed).reset_index(drop=True)
+        explainer, error = _explainer(spec, model, background)
+        if explainer is not None:
+            try:
+                importance = explainer.global_importance(ref[list(spec.features)], sample_size=spec.explain.sample_size,
+                                                         seed=spec.explain.seed).to_dict()["importance"]
+            except ExplainError as exc:
+                explainer, error = None, str(exc)
+    return ModelContext(spec, str(version), profile, importance, clean_json(baseline), explainer, error, trained_at, run_id,
+                        background)
 
 
 def _prediction_summary(spec: ModelSpec, frame: pd.DataFrame) -> dict[str, Any]:
@@ -208,7 +238,7 @@ def compute_snapshot(spec: ModelSpec, info, batch: pd.DataFrame, labels: pd.Seri
         "schema_version": SCHEMA_VERSION, "engine": ENGINE_VERSION, "batch_id": info.batch_id, "run_id": info.run_id,
         "registered_model": spec.registered_model, "model_version": info.model_version,
         "pipeline_run_id": info.pipeline_run_id, "n_rows": len(batch), "labels_at": info.labels_at,
-        "source": fingerprint(info.digest, info.labels_digest),
+        "source": fingerprint(info.digest, info.labels_digest, spec),
         "missing": {c: float(batch[c].isna().mean()) for c in expected if c in batch.columns},
         "quality": {"findings": findings, "counts": _severity_counts(findings)},
         "drift": report, "prediction": prediction, "performance": perf, "target_drift": target_drift,

@@ -151,10 +151,10 @@ def _parse_model(table: Any, label: str, problems: list[str]) -> ModelSpec | Non
     start = len(problems)
     for key in sorted(set(table) - _MODEL_KEYS):
         problems.append(f"{label}: unknown field '{key}'; known fields: {', '.join(sorted(_MODEL_KEYS))}")
-    for key in _REQUIRED:
-        if key not in table:
-            problems.append(f"{label}: field '{key}' is required")
-    if len(problems) > start:
+    missing = [key for key in _REQUIRED if key not in table]
+    for key in missing:
+        problems.append(f"{label}: field '{key}' is required")
+    if missing:
         return None
 
     def text(key: str, optional: bool = False) -> str | None:

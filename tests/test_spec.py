@@ -30,7 +30,7 @@ def test_the_shipped_monitor_toml_is_valid():
     spec = load_spec(ROOT / "monitor.toml")
     assert spec.names == ["loan_default", "store_demand"]
     loan = spec.model("loan_default")
-    assert loan.task == "classification" and loan.score == "score" and loan.drift.share == 0.3
+    assert loan.task == "classification" and loan.score == "score" and loan.drift.share == 0.25
     assert "debt_ratio" in loan.features and loan.kind_of("region") == "categorical"
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -77,6 +78,8 @@ class MlflowSource:
     @property
     def client(self):
         if self._client is None:
+            # Per-artifact progress bars would drown the job's own progress lines.
+            os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
             import mlflow
             from mlflow import MlflowClient
 

@@ -1,0 +1,70 @@
+"""AppTest for the drift, explainability and models pages, on the demo workspace."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+pytestmark = pytest.mark.slow
+
+
+def _page(path: str, model: str | None = None) -> AppTest:
+    at = AppTest.from_file("streamlit_app.py", default_timeout=180)
+    at.switch_page(path)
+    at.run()
+    if model is not None:
+        at.selectbox(key="model").set_value(model).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _markdown(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown) + "\n".join(c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("model", ["loan_default", "store_demand"])
+def test_drift_page_shows_each_model(demo, model):
+    at = _page("pages/drift.py", model)
+    assert at.selectbox(key="model").value == model
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Dataset drift"] == "DRIFT"  # the latest demo batch is in the drifted weeks
+    batches = at.selectbox(key=f"drift-batch-{model}").options
+    assert len(batches) == 12 and all(model in b for b in batches)
+    table = at.dataframe[0].value
+    assert set(demo.model(model).features) == set(table["feature"])
+    assert not at.error
+
+
+def test_drift_page_weeks_one_to_six_are_clean_and_seven_drifts(demo):
+    at = _page("pages/drift.py", "loan_default")
+    batches = at.selectbox(key="drift-batch-loan_default").options
+    week6 = next(b for b in batches if "-w06-" in b)
+    at.selectbox(key="drift-batch-loan_default").set_value(week6).run()
+    table = at.dataframe[0].value
+    assert not table["drifted"].any(), table
+    week7 = next(b for b in batches if "-w07-" in b)
+    at.selectbox(key="drift-batch-loan_default").set_value(week7).run()
+    table = at.dataframe[0].value.set_index("feature")
+    assert table.loc["debt_ratio", "drifted"] and table.loc["employment_type", "drifted"]
+
+
+def test_explain_page_renders_importance_and_a_local_explanation(demo):
+    at = _page("pages/explain.py", "loan_default")
+    assert not at.error
+    sentence = at.info[0].value
+    assert "pushed this prediction" in sentence or "factor" in sentence
+    labels = [m.label for m in at.metric]
+    assert "NDCG vs reference ranking" in labels
+
+
+def test_explain_page_for_the_regressor(demo):
+    at = _page("pages/explain.py", "store_demand")
+    assert not at.error and at.info
+
+
+def test_models_page_lists_both_models_and_validates(demo):
+    at = _page("pages/models.py")
+    table = at.dataframe[0].value
+    assert set(table["model"]) == {"loan_default", "store_demand"}
+    assert (table["snapshots"] == 12).all()
+    at.button[0].click().run()  # Validate now
+    assert not at.exception
+    assert any("valid" in s.value for s in at.success), [e.value for e in at.error]
