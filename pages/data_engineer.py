@@ -1,20 +1,64 @@
-"""Data-engineer view: pipeline runs and data quality."""
+"""Data-engineer view: pipeline runs, freshness, data quality, drifted features and durations."""
 
 import pandas as pd
 import streamlit as st
 
+from monitor.kpis import kpi_frame, runs_frame
 from monitor.views import findings_frame
-from ui import cache
-from ui.widgets import backend_warnings, model_picker, period_picker, service_or_stop
+from ui import cache, kpi_cards
+from ui.widgets import backend_warnings, download_csv, empty_state, model_picker, period_picker, service_or_stop
 
 st.title("Pipelines & data")
 svc = service_or_stop()
 backend_warnings()
-name = model_picker(svc.spec.names)
-start, end = period_picker()
+c1, c2 = st.columns([1, 2])
+with c1:
+    name = model_picker(svc.spec.names)
+with c2:
+    start, end = period_picker()
 spec = svc.model(name)
-runs = cache.pipeline_runs(start, end, tuple(spec.pipelines))
+try:
+    report = cache.engineer_kpis(name, start, end)
+except Exception as exc:
+    st.error(f"**The figures of {name} could not be computed.** {exc}")
+    st.stop()
+
+kpi_cards.heading(report)
+kpi_cards.metric_cards(report)
+download_csv(kpi_frame([report]), f"{name}-pipelines-{start}-{end}.csv", "Download the KPI table (CSV)")
+
+failed = report.kpi("success").details.get("failed", [])
+if failed:
+    st.subheader("Failed runs")
+    st.dataframe(pd.DataFrame(failed)[["pipeline", "start", "duration_min", "status", "message", "run_id"]],
+                 hide_index=True, width="stretch",
+                 column_config={"duration_min": st.column_config.NumberColumn("duration (min)", format="%.1f")})
+
 st.subheader("Pipeline runs")
-st.dataframe(pd.DataFrame([r.to_dict() for r in runs]), hide_index=True, width="stretch")
+if not spec.pipelines:
+    empty_state(f"No pipelines are linked to **{name}**.",
+                "List the pipelines that feed it under `pipelines = [...]` in its `monitor.toml` table.")
+else:
+    flagged = [r["run_id"] for r in report.kpi("duration").details.get("flagged", [])]
+    runs = runs_frame(cache.pipeline_runs(start, end, tuple(spec.pipelines)), flagged)
+    if runs.empty:
+        empty_state(f"No runs of {', '.join(spec.pipelines)} in this period.")
+    else:
+        st.plotly_chart(kpi_cards.runs_timeline(runs), width="stretch")
+        f1, f2 = st.columns(2)
+        with f1:
+            pipelines = st.multiselect("Pipeline", sorted(runs["pipeline"].unique()), key="de-pipelines")
+        with f2:
+            statuses = st.multiselect("Status", sorted(runs["status"].unique()), key="de-statuses")
+        shown = runs[runs["pipeline"].isin(pipelines or runs["pipeline"]) & runs["status"].isin(statuses or runs["status"])]
+        st.dataframe(shown, hide_index=True, width="stretch", column_config={
+            "duration_min": st.column_config.NumberColumn("duration (min)", format="%.1f"),
+            "outside_usual_range": st.column_config.CheckboxColumn("outside usual duration"),
+        })
+
 st.subheader("Data quality findings")
-st.dataframe(findings_frame(cache.snapshots(name, start, end)), hide_index=True, width="stretch")
+findings = findings_frame(cache.snapshots(name, start, end))
+if findings.empty:
+    empty_state("No data-quality findings in this period.")
+else:
+    st.dataframe(findings, hide_index=True, width="stretch")

@@ -16,10 +16,10 @@ ARTIFACTS = ROOT / "test-artifacts"
 
 def pytest_configure(config):
     # Every test in the session that builds a service from the environment sees this workspace.
-    base = Path(os.environ.get("MONITOR_TEST_WORKSPACE") or tempfile.mkdtemp(prefix="monitor-demo-"))
+    base = Path(os.environ.get("TEST_DEMO_WORKSPACE") or tempfile.mkdtemp(prefix="monitor-demo-"))
     os.environ["MONITOR_WORKSPACE"] = str(base)
     os.environ["MONITOR_SPEC"] = str(ROOT / "monitor.toml")
-    for key in [k for k in os.environ if k.startswith("MONITOR_") and k not in ("MONITOR_WORKSPACE", "MONITOR_SPEC", "MONITOR_TEST_WORKSPACE")]:
+    for key in [k for k in os.environ if k.startswith("MONITOR_") and k not in ("MONITOR_WORKSPACE", "MONITOR_SPEC", "TEST_DEMO_WORKSPACE")]:
         del os.environ[key]
 
 

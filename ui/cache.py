@@ -82,4 +82,42 @@ def clear() -> None:
 # --- lineage (provenance page) ---
 
 
+@st.cache_data(ttl=TTL, show_spinner="Collecting provenance records...")
+def lineage_records(models: tuple[str, ...]):
+    """Plain records (batches, versions, runs, pipeline runs, snapshots) of the provenance graph."""
+    from monitor.lineage import collect_records
+
+    return collect_records(service(), list(models))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def lineage_graph(models: tuple[str, ...], start: dt.date | None = None, end: dt.date | None = None):
+    """The provenance graph of ``models``, batches before ``start`` collapsed, after ``end`` left out."""
+    from monitor.lineage import build_graph
+
+    return build_graph(lineage_records(models), start=_day(start), end=_day(end, 1))
+
+
 # --- persona KPIs ---
+
+
+def _period(start: dt.date, end: dt.date):
+    from monitor.kpis import Period
+
+    return Period.from_dates(start, end)
+
+
+@st.cache_data(ttl=TTL, show_spinner="Computing the business KPIs...")
+def business_kpis(model: str, start: dt.date, end: dt.date):
+    """Business KPIs of one model over the days ``start``..``end`` (see monitor.kpis)."""
+    from monitor.kpis import business_kpis_for
+
+    return business_kpis_for(service(), model, _period(start, end))
+
+
+@st.cache_data(ttl=TTL, show_spinner="Computing the data-engineering KPIs...")
+def engineer_kpis(model: str, start: dt.date, end: dt.date):
+    """Data-engineer KPIs of one model over the days ``start``..``end`` (see monitor.kpis)."""
+    from monitor.kpis import engineer_kpis_for
+
+    return engineer_kpis_for(service(), model, _period(start, end))

@@ -1,13 +1,16 @@
 """AppTest for the drift, explainability and models pages, on the demo workspace."""
 
+from pathlib import Path
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
 pytestmark = pytest.mark.slow
+APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
 
 
 def _page(path: str, model: str | None = None) -> AppTest:
-    at = AppTest.from_file("streamlit_app.py", default_timeout=180)
+    at = AppTest.from_file(APP, default_timeout=180)
     at.switch_page(path)
     at.run()
     if model is not None:

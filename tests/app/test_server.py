@@ -17,10 +17,13 @@ def test_home_page_lists_both_demo_models(live_app, browser):
     page = browser.new_page()
     try:
         page.goto(live_app, wait_until="domcontentloaded")
-        page.get_by_text("loan_default").first.wait_for(timeout=60_000)
-        page.get_by_text("store_demand").first.wait_for(timeout=60_000)
-        body = page.inner_text("body")
-        assert "loan_default" in body and "store_demand" in body
+        page.get_by_text("All models").wait_for(timeout=60_000)
+        selector = page.locator('[data-testid="stSelectbox"]').first
+        selector.get_by_text("loan_default").wait_for(timeout=60_000)
+        selector.click()
+        options = page.locator('[role="option"]')
+        options.first.wait_for(timeout=10_000)
+        assert {"loan_default", "store_demand"} <= {t.strip() for t in options.all_inner_texts()}
         assert page.locator('[data-testid="stException"]').count() == 0
     finally:
         page.close()

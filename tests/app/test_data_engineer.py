@@ -1,0 +1,53 @@
+"""AppTest of the data-engineer page on the demo workspace."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+pytestmark = pytest.mark.slow
+
+APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
+
+LABELS = {"Pipeline success rate", "Data freshness", "Data quality issues", "Drifted features", "Pipeline duration"}
+
+
+def _page(model: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.switch_page("pages/data_engineer.py")
+    at.run()
+    at.selectbox(key="model").set_value(model).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def _captions(at: AppTest) -> str:
+    return "\n".join(c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("model", ["loan_default", "store_demand"])
+def test_five_kpis_show_values(demo, model):
+    at = _page(model)
+    metrics = {m.label: m for m in at.metric}
+    assert set(metrics) == LABELS
+    assert all(m.value and m.value != "—" for m in metrics.values()), {k: m.value for k, m in metrics.items()}
+    assert all(m.help for m in metrics.values())
+
+
+def test_the_failed_pipeline_run_is_listed(demo):
+    at = _page("store_demand")
+    assert float(at.metric[0].value.rstrip("%")) < 100
+    failed = at.dataframe[0].value
+    assert list(failed["pipeline"]) == ["pl_store_sales_ingest"] and "SqlOperationFailed" in failed.loc[0, "message"]
+    runs = at.dataframe[1].value
+    assert "Failed" in set(runs["status"]) and runs["outside_usual_range"].any()  # the slow re-run
+    at.multiselect(key="de-statuses").set_value(["Failed"]).run()
+    assert set(at.dataframe[1].value["status"]) == {"Failed"}
+
+
+def test_week_seven_drift_appears(demo):
+    at = _page("loan_default")
+    captions = _captions(at)
+    assert "Features have drifted in every batch since the batch of" in captions and "loan_default-w07-" in captions
+    assert "debt_ratio" in captions and "employment_type" in captions

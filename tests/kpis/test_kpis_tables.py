@@ -1,0 +1,43 @@
+"""Portfolio row, CSV table, runs table and the HTML summary."""
+
+import json
+
+from kpi_data import CLASSIFIER, NOW, REGRESSOR, run, snapshot, weeks
+
+from monitor.kpis import business_kpis, kpi_frame, portfolio_frame, runs_frame, unavailable
+from monitor.summary import business_summary_html
+
+
+def _reports():
+    drifting = [snapshot(n, drifted=("a", "b") if n >= 6 else ()) for n in range(8)]
+    calm = [snapshot(n, model="demand") for n in range(8)]
+    return [business_kpis(CLASSIFIER, drifting, weeks(4, 7), now=NOW), business_kpis(REGRESSOR, calm, weeks(4, 7), now=NOW)]
+
+
+def test_portfolio_has_one_row_per_model_with_a_traffic_light():
+    frame = portfolio_frame([*_reports(), unavailable("broken", "business", weeks(4, 7), "store unreachable")])
+    assert list(frame["Model"]) == ["churn", "demand", "broken"]
+    assert list(frame[""]) == ["🔴", "🟢", "⚪"]
+    assert "input data" in frame.loc[0, "Why"] and frame.loc[2, "Why"] == "store unreachable"
+
+
+def test_kpi_table_traces_each_kpi_to_its_batches():
+    frame = kpi_frame(_reports())
+    assert len(frame) == 10 and set(frame["kpi"]) == {"health", "performance", "volume", "shift", "training_age"}
+    volume = frame[(frame["model"] == "churn") & (frame["kpi"] == "volume")].iloc[0]
+    assert volume["batch_ids"] == "churn-w04 churn-w05 churn-w06 churn-w07" and volume["value"] == 4000
+    assert frame["definition"].str.len().min() > 50
+    json.dumps([r.to_dict() for r in _reports()])
+
+
+def test_runs_frame_newest_first_with_flags():
+    runs = [run(1, 18), run(2, 40), run(3, 10, "Failed", message="boom")]
+    frame = runs_frame(runs, flagged=["pl_ingest-2-Succeeded"])
+    assert list(frame["status"]) == ["Failed", "Succeeded", "Succeeded"]
+    assert list(frame["outside_usual_range"]) == [False, True, False] and frame.loc[0, "message"] == "boom"
+
+
+def test_html_summary_is_self_contained():
+    page = business_summary_html(_reports())
+    assert page.startswith("<!DOCTYPE html>") and "churn" in page and "demand" in page
+    assert "<script" not in page and "http" not in page and "<svg" in page and "Health score" in page
