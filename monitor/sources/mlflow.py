@@ -166,10 +166,17 @@ class MlflowSource:
         versions = self._call(
             f"registered model '{registered_model}'", self.client.search_model_versions, f"name = '{registered_model}'"
         )
+        aliases: dict[str, list[str]] = {}
+        if versions:
+            # Searching model versions leaves aliases empty on some stores; the registered model has them all.
+            registered = self._call(f"registered model '{registered_model}'", self.client.get_registered_model,
+                                    registered_model)
+            for alias, version in sorted((registered.aliases or {}).items()):
+                aliases.setdefault(str(version), []).append(alias)
         out = [
             ModelVersionInfo(
                 name=v.name, version=str(v.version), run_id=v.run_id or None, source=v.source or "",
-                created=_ms_to_iso(v.creation_timestamp) or "", aliases=tuple(getattr(v, "aliases", []) or ()),
+                created=_ms_to_iso(v.creation_timestamp) or "", aliases=tuple(aliases.get(str(v.version), ())),
                 status=str(v.status or ""), model_id=getattr(v, "model_id", None),
             )
             for v in versions
