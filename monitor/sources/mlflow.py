@@ -78,8 +78,12 @@ class MlflowSource:
     @property
     def client(self):
         if self._client is None:
-            # Per-artifact progress bars would drown the job's own progress lines.
+            # Per-artifact progress bars would drown the job's own progress lines, and MLflow's default
+            # of seven retries with doubling back-off keeps a page waiting minutes for a server that is down.
             os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+            os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")
+            os.environ.setdefault("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "1")
+            os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "60")
             import mlflow
             from mlflow import MlflowClient
 
