@@ -1,0 +1,292 @@
+"""Drift of a batch against a reference profile: per column, and for the whole batch."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from monitor.drift._summary import (
+    CategoricalBatch,
+    CategoricalSummary,
+    ColumnError,
+    NumericBatch,
+    NumericSummary,
+    aligned_counts,
+)
+from monitor.drift.methods import get_method
+from monitor.drift.profile import ReferenceProfile
+from monitor.spec import DriftSpec
+
+__all__ = ["ColumnDrift", "DriftReport", "compute_drift", "column_drift", "default_method", "DEFAULTS"]
+
+# Default method per column kind, with the effect-size threshold; see bench/README_drift.md.
+DEFAULTS = {"numeric": ("wasserstein_guarded", 0.1), "categorical": ("jensenshannon_guarded", 0.04)}
+DIST_CATEGORIES = 30
+
+
+def default_method(kind: str) -> tuple[str, float]:
+    """(method, threshold) used when neither the model nor the feature names one."""
+    return DEFAULTS[kind]
+
+
+@dataclasses.dataclass(frozen=True)
+class ColumnDrift:
+    """Drift of one column. ``statistic``/``threshold`` read as the method's rule says."""
+
+    column: str
+    kind: str
+    method: str
+    statistic: float | None
+    threshold: float | None
+    drifted: bool
+    p_value: float | None
+    missing_ref: float | None
+    missing_cur: float | None
+    n_cur: int
+    unseen_share: float | None
+    error: str | None
+    rule: str
+    dist: Mapping[str, Any]
+    notes: tuple[tuple[str, str, str, Any], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind, "method": self.method, "statistic": _f(self.statistic), "threshold": _f(self.threshold),
+            "drifted": bool(self.drifted), "p_value": _f(self.p_value), "missing_ref": _f(self.missing_ref),
+            "missing_cur": _f(self.missing_cur), "n_cur": int(self.n_cur), "unseen_share": _f(self.unseen_share),
+            "error": self.error, "rule": self.rule, "dist": dict(self.dist),
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class DriftReport:
+    """Drift of a batch: per-feature results, the dataset verdict and problems met on the way."""
+
+    features: Mapping[str, ColumnDrift]
+    n_features: int
+    n_drifted: int
+    share_drifted: float | None
+    weighted_score: float | None
+    drifted: bool
+    share_threshold: float
+    rule: str
+    findings: tuple[Mapping[str, Any], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "overall": {
+                "n_features": self.n_features, "n_drifted": self.n_drifted, "share_drifted": _f(self.share_drifted),
+                "weighted_score": _f(self.weighted_score), "drifted": bool(self.drifted),
+                "share_threshold": float(self.share_threshold), "rule": self.rule,
+            },
+            "features": {c: r.to_dict() for c, r in self.features.items()},
+            "findings": [dict(f) for f in self.findings],
+        }
+
+
+def _f(x: Any) -> float | None:
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def finding(check: str, column: str | None, severity: str, detail: str, value: Any = None) -> dict[str, Any]:
+    """A data-quality or computation finding, JSON-safe."""
+    return {"check": check, "column": column, "severity": severity, "detail": detail, "value": _f(value) if isinstance(value, float) else value}
+
+
+# ----------------------------------------------------------------------------------------------
+
+
+def _resolve(profile: ReferenceProfile, column: str, spec: DriftSpec | None) -> tuple[str, float | None]:
+    kind = profile.kind_of(column)
+    override = spec.features.get(column) if spec is not None else None
+    method = override.method if override is not None and override.method else None
+    if method is None and spec is not None:
+        method = spec.numeric_method if kind == "numeric" else spec.categorical_method
+    threshold = override.threshold if override is not None and override.threshold is not None else None
+    if threshold is None and spec is not None:
+        threshold = spec.threshold
+    if method is None:
+        method, default_threshold = default_method(kind)
+        threshold = default_threshold if threshold is None else threshold
+    return method, threshold
+
+
+def column_drift(profile: ReferenceProfile, column: str, values: pd.Series, method: str | None = None,
+                 threshold: float | None = None) -> ColumnDrift:
+    """Drift of one column (a feature, the prediction or the target) against its profile.
+
+    Raises ``KeyError`` for a column absent from the profile and ``ValueError`` for an unknown
+    method; problems with the data itself come back in ``ColumnDrift.error``.
+    """
+    kind = profile.kind_of(column)
+    if method is None:
+        method, default_threshold = default_method(kind)
+        threshold = default_threshold if threshold is None else threshold
+    m = get_method(method, kind)
+    threshold = m.default_threshold if threshold is None else float(threshold)
+    ref = profile.columns[column]
+    notes: list[tuple[str, str, str, Any]] = []
+    try:
+        cur = NumericBatch.of(values, column) if kind == "numeric" else CategoricalBatch.of(values, ref.counts)
+    except ColumnError as exc:
+        return _failed(column, kind, method, threshold, ref, len(values), str(exc), m.rule(threshold))
+    missing_ref = ref.n_missing / ref.n if ref.n else None
+    missing_cur = cur.n_missing / cur.n if cur.n else None
+    if isinstance(cur, NumericBatch) and cur.n_unparsed:
+        notes.append(("type_change", "warning",
+                      f"column '{column}' is numeric in the reference but arrived as {values.dtype}; "
+                      f"{cur.n_unparsed} of {cur.n} values did not parse as numbers and count as missing", cur.n_unparsed / cur.n))
+    elif isinstance(cur, NumericBatch) and not pd.api.types.is_numeric_dtype(values.dtype) and cur.count:
+        notes.append(("type_change", "warning",
+                      f"column '{column}' is numeric in the reference but arrived as {values.dtype}; its values were parsed as numbers", 0.0))
+    unseen = _unseen(ref, cur)
+    dist = _dist(ref, cur)
+    error = None
+    if ref.count == 0:
+        error = f"column '{column}' has no usable values in the reference (all missing or infinite)"
+    elif cur.n == 0:
+        error = f"column '{column}': the batch is empty"
+    elif cur.count == 0:
+        error = f"column '{column}' has no usable values in this batch ({cur.n} rows, all missing or infinite)"
+    if error is not None:
+        return _failed(column, kind, method, threshold, ref, cur.n, error, m.rule(threshold), missing_cur, dist, unseen, notes)
+    if isinstance(ref, NumericSummary) and ref.std == 0:
+        notes.append(("constant_reference", "info",
+                      f"column '{column}' is constant in the reference (every value {ref.min:g}); distances are "
+                      "divided by 0.001 instead of its zero standard deviation", 0.0))
+    try:
+        out = m.func(ref, cur, threshold)
+    except ColumnError as exc:
+        return _failed(column, kind, method, threshold, ref, cur.n, f"column '{column}': {exc}", m.rule(threshold),
+                       missing_cur, dist, unseen, notes)
+    return ColumnDrift(column, kind, method, out.statistic, out.threshold, out.drifted, out.p_value, missing_ref, missing_cur,
+                       cur.n, unseen, None, out.rule, dist, tuple(notes))
+
+
+def _failed(column, kind, method, threshold, ref, n_cur, error, rule, missing_cur=None, dist=None, unseen=None, notes=()):
+    missing_ref = ref.n_missing / ref.n if ref.n else None
+    return ColumnDrift(column, kind, method, None, threshold, False, None, missing_ref, missing_cur, n_cur, unseen, error,
+                       rule, dist or {}, tuple(notes))
+
+
+def _unseen(ref, cur) -> float | None:
+    if not isinstance(ref, CategoricalSummary) or ref.truncated or cur.count == 0:
+        return None
+    return cur.unseen(ref)[1] / cur.count
+
+
+def _round(a: np.ndarray) -> list[float]:
+    return [round(float(x), 6) for x in a]
+
+
+def _dist(ref, cur) -> dict[str, Any]:
+    """Compact distributions of reference and batch on shared bins, for plotting."""
+    if isinstance(ref, NumericSummary):
+        edges = ref.plot_edges()
+        if not len(edges):
+            return {}
+        total = ref.weights.sum()
+        r = np.diff(np.concatenate(([0.0], ref.cdf_at(edges[:-1], "left"), ref.cdf_at(edges[-1:], "right"), [total])))
+        c = np.diff(np.concatenate(([0], np.searchsorted(cur.values, edges[:-1], "left"),
+                                    np.searchsorted(cur.values, edges[-1:], "right"), [cur.count])))
+        return {"type": "numeric", "edges": [float(e) for e in edges], "ref": _round(r / total),
+                "cur": _round(c / cur.count) if cur.count else [0.0] * len(r)}
+    keys, r, c, _ = aligned_counts(ref, cur, unseen_as_one=False)
+    r_pct = r / r.sum() if r.sum() else r
+    c_pct = c / c.sum() if c.sum() else c
+    order = np.argsort(-np.maximum(r_pct, c_pct), kind="stable")
+    top = order[:DIST_CATEGORIES]
+    rest = order[DIST_CATEGORIES:]
+    cats = [str(keys[i]) for i in top]
+    rr, cc = list(r_pct[top]), list(c_pct[top])
+    if len(rest):
+        cats.append("other")
+        rr.append(r_pct[rest].sum())
+        cc.append(c_pct[rest].sum())
+    return {"type": "categorical", "categories": cats, "ref": _round(np.asarray(rr)), "cur": _round(np.asarray(cc))}
+
+
+# ----------------------------------------------------------------------------------------------
+
+
+def compute_drift(profile: ReferenceProfile, batch: pd.DataFrame, spec: DriftSpec | None = None,
+                  weights: Mapping[str, float] | None = None, workers: int | None = None) -> DriftReport:
+    """Drift of every feature of ``profile`` in ``batch`` and the dataset verdict.
+
+    One pass over the batch per column (columns run on a small thread pool: numpy releases the
+    GIL while sorting). A column that is missing or unusable gets an ``error`` and a finding;
+    the other columns are still computed. ``weights`` (e.g. mean |SHAP| per feature) give the
+    weighted score, the share of total weight carried by drifted features; equal when ``None``.
+    """
+    spec = spec if spec is not None else DriftSpec()
+    findings: list[dict[str, Any]] = []
+    if len(batch) == 0:
+        findings.append(finding("empty_batch", None, "critical", "the batch has no rows; no drift could be computed", 0))
+
+    def one(column: str) -> ColumnDrift:
+        try:
+            method, threshold = _resolve(profile, column, spec)
+        except (KeyError, ValueError) as exc:
+            return _config_error(profile, column, str(exc))
+        if column not in batch.columns:
+            kind = profile.kind_of(column)
+            return _failed(column, kind, method, threshold, profile.columns[column], 0,
+                           f"column '{column}' is missing from the batch", "")
+        try:
+            return column_drift(profile, column, batch[column], method, threshold)
+        except (KeyError, ValueError) as exc:
+            return _config_error(profile, column, str(exc), method, threshold)
+        except Exception as exc:  # one bad column must not take the whole report down
+            return _config_error(profile, column, f"drift could not be computed ({type(exc).__name__}: {exc})", method, threshold)
+
+    columns = list(profile.features)
+    n_workers = workers or min(4, os.cpu_count() or 1)
+    if n_workers > 1 and len(batch) * len(columns) > 200_000:
+        with ThreadPoolExecutor(n_workers) as pool:
+            results = list(pool.map(one, columns))
+    else:
+        results = [one(c) for c in columns]
+    features = {r.column: r for r in results}
+    for r in results:
+        for check, severity, detail, value in r.notes:
+            findings.append(finding(check, r.column, severity, detail, value))
+        if r.error:
+            check = "missing_column" if "missing from the batch" in r.error else "drift_error"
+            findings.append(finding(check, r.column, "critical" if check == "missing_column" else "warning", r.error))
+
+    ok = [r for r in results if r.error is None]
+    n_drifted = sum(r.drifted for r in ok)
+    share = n_drifted / len(ok) if ok else None
+    weighted = _weighted_score(ok, weights)
+    drifted = share is not None and share >= spec.share
+    rule = (f"dataset drift if the share of drifted features >= {spec.share:g}: {n_drifted} of {len(ok)} features drifted"
+            + (f" ({share:.0%})" if share is not None else "")
+            + (f"; {len(results) - len(ok)} feature(s) could not be checked" if len(ok) < len(results) else ""))
+    return DriftReport(features, len(ok), n_drifted, share, weighted, drifted, spec.share, rule, tuple(findings))
+
+
+def _config_error(profile, column, message, method=None, threshold=None) -> ColumnDrift:
+    kind = profile.columns[column].kind if column in profile.columns else "numeric"
+    ref = profile.columns[column]
+    return _failed(column, kind, method or "", threshold, ref, 0, f"column '{column}': {message}", "")
+
+
+def _weighted_score(results: Sequence[ColumnDrift], weights: Mapping[str, float] | None) -> float | None:
+    if not results:
+        return None
+    w = np.array([abs(float(weights.get(r.column, 0.0))) if weights else 1.0 for r in results])
+    w = np.where(np.isfinite(w), w, 0.0)
+    if w.sum() == 0:
+        w = np.ones(len(results))
+    d = np.array([r.drifted for r in results], dtype=float)
+    return float((w * d).sum() / w.sum())
