@@ -16,7 +16,7 @@ from monitor.store.base import SnapshotStore, StoreError
 __all__ = ["KNOWN_KINDS", "migrate_store", "documents"]
 
 #: Document kinds the monitor writes; kinds found in the source are copied too.
-KNOWN_KINDS = ("snapshot", "profile", "pipeline_run", "batch_index")
+KNOWN_KINDS = ("snapshot", "profile", "pipeline_run")
 
 
 def _kinds(store: SnapshotStore, model: str) -> list[str]:
