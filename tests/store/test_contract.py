@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import multiprocessing
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -98,21 +99,30 @@ def test_ping(store):
     store.ping()
 
 
-def _write(path: str, worker: int, count: int) -> int:
-    store = SqliteSnapshotStore(path)
-    written = 0
-    for n in range(count):
-        written += store.upsert(doc(model=f"m{worker}", n=n))
-        store.query(f"m{1 - worker}")  # read the other writer's partition while it writes
-    return written
+_WRITER = """
+import sys
+from monitor.store.sqlite import SqliteSnapshotStore
+path, worker, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+store = SqliteSnapshotStore(path)
+written = 0
+for n in range(count):
+    doc = {"id": f"doc-{n:04d}", "kind": "snapshot", "model": f"m{worker}", "ts": f"2026-01-01T00:{n // 60:02d}:{n % 60:02d}+00:00",
+           "schema_version": 1, "value": n}
+    written += store.upsert(doc)
+    store.query(f"m{1 - worker}")  # read the other writer's partition while it writes
+print(written)
+"""
 
 
 def test_sqlite_two_processes_write_and_read_concurrently(tmp_path: Path):
     path = str(tmp_path / "shared.db")
     SqliteSnapshotStore(path).ping()  # create the file and switch it to WAL first
-    with multiprocessing.get_context("spawn").Pool(2) as pool:
-        results = pool.starmap(_write, [(path, 0, 60), (path, 1, 60)])
-    assert results == [60, 60]
+    root = Path(__file__).resolve().parents[2]
+    procs = [subprocess.Popen([sys.executable, "-c", _WRITER, path, str(w), "60"], cwd=root, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for w in (0, 1)]
+    outputs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [err for _, err in outputs]
+    assert [int(out) for out, _ in outputs] == [60, 60]
     store = SqliteSnapshotStore(path)
     assert len(store.query("m0")) == len(store.query("m1")) == 60
     with store._connect() as conn:
