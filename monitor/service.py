@@ -132,6 +132,28 @@ class MonitorService:
             frame = frame.assign(**{spec.target: labels.to_numpy()})
         return frame
 
+    def explain_sample(self, model: str, batch_id: str, n: int = 200, seed: int = 0) -> pd.DataFrame:
+        """Per-row contributions of a seeded sample of a batch, long format (row, feature, contribution, value, scaled).
+
+        ``scaled`` is the feature's value rank within the sample in [0, 1] (numeric) for colouring a beeswarm.
+        """
+        spec = self.spec.model(model)
+        info = self.mlflow.batch(model, batch_id)
+        ctx = self.context(model, info.model_version)
+        if ctx.explainer is None:
+            raise MonitorError(f"model '{model}' version {info.model_version} cannot be explained: {ctx.explain_error}")
+        frame = self.mlflow.load_batch(info)[list(spec.features)]
+        sample = frame.sample(min(n, len(frame)), random_state=seed)
+        rows = ctx.explainer.explain_rows(sample)
+        values = rows.values.reset_index(names="row").melt(id_vars="row", var_name="feature", value_name="contribution")
+        data = sample.reset_index(names="row").melt(id_vars="row", var_name="feature", value_name="value")
+        out = values.merge(data, on=["row", "feature"])
+        numeric = {c for c in spec.numeric_features}
+        out["scaled"] = out.groupby("feature")["value"].transform(
+            lambda v: pd.to_numeric(v, errors="coerce").rank(pct=True) if v.name in numeric else pd.Series(0.5, index=v.index))
+        out["value"] = out["value"].astype(str)
+        return out
+
     def explain_row(self, model: str, batch_id: str, row: int) -> dict[str, Any]:
         """Local explanation of one row of a batch (by position)."""
         spec = self.spec.model(model)

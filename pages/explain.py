@@ -37,6 +37,13 @@ with right:
     top = pd.Series(explain["importance"]).sort_values(ascending=False).index[:5].tolist()
     st.plotly_chart(charts.importance_over_time(imp, top), width="stretch")
 
+with st.expander("Row by row: how each feature pushed the predictions of this batch", expanded=True):
+    try:
+        order = pd.Series(explain["importance"]).sort_values(ascending=False).index.tolist()
+        st.plotly_chart(charts.beeswarm(cache.explain_sample(name, chosen), order), width="stretch")
+    except Exception as exc:
+        st.warning(f"Per-row contributions are unavailable for {chosen}: {exc}")
+
 st.subheader("Attribution drift")
 trend = overall_frame(snaps)
 threshold = explain.get("ndcg_threshold")

@@ -68,6 +68,11 @@ def explain_row(model: str, batch_id: str, row: int) -> dict:
     return service().explain_row(model, batch_id, row)
 
 
+@st.cache_data(ttl=600, show_spinner="Explaining a sample of the batch...")
+def explain_sample(model: str, batch_id: str, n: int = 200) -> pd.DataFrame:
+    return service().explain_sample(model, batch_id, n)
+
+
 def _day(value: dt.date | None, plus: int = 0) -> dt.datetime | None:
     if value is None:
         return None

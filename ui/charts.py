@@ -77,3 +77,19 @@ def line_with_threshold(frame: pd.DataFrame, y: str, threshold: float | None, ti
     if threshold is not None:
         fig.add_hline(y=threshold, line_dash="dash", line_color=COLORS["drift"], annotation_text=f"threshold {threshold:g}")
     return _layout(fig, 280)
+
+
+def beeswarm(frame: pd.DataFrame, order: list[str]) -> go.Figure:
+    """Per-row contributions, one strip per feature; colour is the feature's value rank (high = red)."""
+    fig = go.Figure()
+    for feature in order:
+        part = frame[frame["feature"] == feature]
+        fig.add_trace(go.Box(x=part["contribution"], name=feature, boxpoints="all", jitter=0.7, pointpos=0,
+                             fillcolor="rgba(0,0,0,0)", line=dict(color="rgba(0,0,0,0)"), hoveron="points",
+                             marker=dict(size=5, opacity=0.65, color=part["scaled"], colorscale="RdBu_r", cmin=0, cmax=1),
+                             text=part["value"], hovertemplate=f"{feature} = %{{text}}<br>contribution %{{x:.4f}}<extra></extra>",
+                             showlegend=False))
+    fig.add_vline(x=0, line_color="#90a4ae")
+    fig.update_layout(title="Contribution of each feature, row by row (colour: low → high feature value)",
+                      xaxis_title="SHAP value", yaxis=dict(autorange="reversed"))
+    return _layout(fig, max(320, 36 * len(order) + 100))
