@@ -25,6 +25,8 @@ categorical_features = ["employment_type", "region"]
 prediction = "prediction"
 score = "score"
 target = "defaulted"
+[models.drift]
+share = 0.25
 [models.explain]
 sample_size = 50
 """
