@@ -24,8 +24,9 @@ demo: $(VENV)/.runtime
 job: $(VENV)/.runtime
 	$(BIN)/python -m monitor run || echo "monitoring job reported failures (see above); the app shows what it has"
 
+# The app starts exactly as the container starts it (scripts/start.sh).
 run: demo job
-	$(BIN)/streamlit run streamlit_app.py --server.port $(PORT)
+	PORT=$(PORT) PYTHON=$(BIN)/python sh scripts/start.sh
 
 system-deps:
 	@bash scripts/system-deps.sh

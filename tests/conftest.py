@@ -47,3 +47,6 @@ def demo(settings):
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+from tests.servers import browser, live_app  # noqa: E402,F401 - session fixtures shared by tests/app and tests/browser

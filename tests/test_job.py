@@ -65,3 +65,16 @@ def test_a_bad_batch_is_reported_and_the_others_complete(demo, settings):
             demo.mlflow.client.delete_run(demo.mlflow.batch("loan_default", batch_id).run_id)
         with sqlite3.connect(demo.store.path) as conn:
             conn.execute("DELETE FROM documents WHERE model = ? AND id = ?", ("loan_default", snapshot_id(good)))
+
+
+def test_job_names_an_unreachable_store_and_exits_non_zero(demo, tmp_path):
+    import os
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    env = {**os.environ, "MONITOR_SQLITE_PATH": str(blocker / "snapshots.db")}
+    out = subprocess.run([sys.executable, "-m", "monitor", "run"], cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=600)
+    assert out.returncode == 1
+    assert "model 'loan_default': SQLite snapshot store is unreachable or failed" in out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "snapshots written: 0, skipped: 0, failed: 2"

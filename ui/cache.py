@@ -7,6 +7,8 @@ Data caches expire after a minute so a page picks up what the job wrote meanwhil
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -14,14 +16,30 @@ import streamlit as st
 
 from monitor.bootstrap import build_service
 from monitor.config import Settings
+from monitor.errors import MonitorError
 from monitor.service import MonitorService
 
 TTL = 60
 
 
-def _secrets() -> dict[str, Any] | None:
+def guarded(fn: Callable) -> Callable:
+    """On a backend failure, say which backend on the page and stop it, instead of a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except MonitorError as exc:
+            st.error(f"**{exc}**")
+            st.stop()
+
+    return wrapper
+
+
+def secrets_table(name: str) -> dict[str, Any] | None:
+    """A table of .streamlit/secrets.toml (``monitor``, ``auth``), or None when there is none."""
     try:
-        return dict(st.secrets["monitor"]) if "monitor" in st.secrets else None
+        return dict(st.secrets[name]) if name in st.secrets else None
     except Exception:  # no secrets.toml: the embedded defaults apply
         return None
 
@@ -29,7 +47,7 @@ def _secrets() -> dict[str, Any] | None:
 @st.cache_resource(show_spinner="Connecting to the monitoring backends...")
 def service() -> MonitorService:
     """The service, built once per process from env vars and `[monitor]` secrets."""
-    return build_service(Settings.load(secrets=_secrets()))
+    return build_service(Settings.load(secrets=secrets_table("monitor")))
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -37,16 +55,19 @@ def backend_status() -> dict[str, str | None]:
     return service().backend_status()
 
 
+@guarded
 @st.cache_data(ttl=TTL, show_spinner="Loading snapshots...")
 def snapshots(model: str, start: dt.date | None = None, end: dt.date | None = None) -> list[dict]:
     return service().snapshots(model, _day(start), _day(end, 1))
 
 
+@guarded
 @st.cache_data(ttl=TTL, show_spinner=False)
 def snapshot(model: str, batch_id: str) -> dict | None:
     return service().snapshot(model, batch_id)
 
 
+@guarded
 @st.cache_data(ttl=TTL, show_spinner="Loading pipeline runs...")
 def pipeline_runs(start: dt.date | None = None, end: dt.date | None = None, pipelines: tuple[str, ...] | None = None):
     return service().pipeline_runs(_day(start), _day(end, 1), list(pipelines) if pipelines is not None else None)
@@ -58,6 +79,7 @@ def activity_runs(run_id: str) -> list:
     return service().activity_runs(runs[0]) if runs else []
 
 
+@guarded
 @st.cache_data(ttl=600, show_spinner="Loading the batch from MLflow...")
 def batch_frame(model: str, batch_id: str) -> pd.DataFrame:
     return service().batch_frame(model, batch_id)

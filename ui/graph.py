@@ -43,7 +43,7 @@ def draw(graph: LineageGraph, selected: str | None = None, highlight: Iterable[s
         edges.append(Edge(source=e.source, target=e.target, color=color, width=3 if on_path else 1,
                           title=e.kind, dashes=failed, font={"size": 9}, **label,
                           smooth={"type": "cubicBezier", "forceDirection": "horizontal"}))
-    config = Config(height=height, directed=True, physics=False, hierarchical=False,
+    config = Config(height=height, directed=True, physics=False, hierarchical=False, groups={},
                     interaction={"hover": True, "navigationButtons": True})
     config.width = "100%"  # Config only takes pixels; the canvas should fill its column
     return agraph(nodes=nodes, edges=edges, config=config)

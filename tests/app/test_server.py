@@ -18,8 +18,8 @@ def test_home_page_lists_both_demo_models(live_app, browser):
     try:
         page.goto(live_app, wait_until="domcontentloaded")
         page.get_by_text("All models").wait_for(timeout=60_000)
-        selector = page.locator('[data-testid="stSelectbox"]').first
-        selector.get_by_text("loan_default").wait_for(timeout=60_000)
+        selector = page.get_by_role("combobox", name="Model")
+        assert selector.input_value() == "loan_default"
         selector.click()
         options = page.locator('[role="option"]')
         options.first.wait_for(timeout=10_000)

@@ -1,4 +1,6 @@
-"""A real app server on a free loopback port, started the way the Dockerfile starts it."""
+"""Real app servers on free loopback ports, started the way the Dockerfile starts them, and headless Chromium.
+
+The fixtures are registered once for the whole session by tests/conftest.py."""
 
 from __future__ import annotations
 
@@ -13,8 +15,10 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
+START_COMMAND = ["sh", "scripts/start.sh"]
+"""How the container starts the app (the Dockerfile's CMD, checked by tests/test_dockerfile.py)."""
 
 
 def free_port() -> int:
@@ -44,7 +48,7 @@ def live_app(demo, tmp_path_factory):
     env = {**os.environ, "PORT": str(port), "PYTHON": sys.executable, "MONITOR_DEMO": "0"}
     log = tmp_path_factory.mktemp("app") / "app.log"
     with open(log, "w") as out:
-        proc = subprocess.Popen(["sh", "scripts/start.sh"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(START_COMMAND, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, proc)
