@@ -77,8 +77,9 @@ def test_log_monitor_and_validate_over_http(mlflow_server, tmp_path):
     (tmp_path / "monitor.toml").write_text(SPEC)
     settings = Settings.load(env={"MONITOR_TRACKING_URI": url, "MONITOR_WORKSPACE": str(tmp_path / "ws"),
                                   "MONITOR_SPEC": str(tmp_path / "monitor.toml")})
-    previous = mlflow.get_tracking_uri()
+    previous = mlflow.get_tracking_uri(), mlflow.get_registry_uri()
     mlflow.set_tracking_uri(url)
+    mlflow.set_registry_uri(url)  # the registry is process-wide too: register on the server, not the demo store
     try:
         rng = np.random.default_rng(1)
         train, y = loan_frame(1500, rng)
@@ -97,7 +98,8 @@ def test_log_monitor_and_validate_over_http(mlflow_server, tmp_path):
             truths.append(truth)
         log_labels("remote_loans", ids[0], truths[0], tracking_uri=url)
     finally:
-        mlflow.set_tracking_uri(previous)
+        mlflow.set_tracking_uri(previous[0])
+        mlflow.set_registry_uri(previous[1])
 
     service = build_service(settings)
     assert service.mlflow.tracking_uri == url

@@ -13,7 +13,7 @@ def test_signed_out_visitor_gets_the_sign_in_page(signed_out_page, artifacts, pa
     # The first parameter is the server's very first request: it must not bypass the gate either.
     visitor.open(path, "MLOps Monitor", timeout=60_000)
     page = visitor.page
-    assert page.get_by_role("button", name="Sign in with Microsoft").is_visible()
+    page.get_by_role("button", name="Sign in with Microsoft").wait_for(state="visible", timeout=30_000)
     assert page.locator('[data-testid="stSidebarNav"]').count() == 0
     body = page.locator('[data-testid="stMain"]').inner_text()
     for title in ("Drift", "Pipelines & data", "Model health"):
