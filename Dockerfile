@@ -26,7 +26,7 @@ RUN pip install -r requirements.txt -c constraints.txt
 # The code stays owned by root, read-only for the app user.
 COPY . .
 
-USER monitor
+USER 10001:10001
 
 # App Service passes the port in PORT or WEBSITES_PORT (scripts/start.sh reads both); 8501 otherwise.
 # The start period leaves time for MONITOR_DEMO=1 to build the demo workspace before the server starts.

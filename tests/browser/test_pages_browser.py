@@ -30,7 +30,13 @@ GRAPH = 'iframe[title="streamlit_agraph.agraph"]'
 def _shoot(app_page, artifacts, name: str) -> None:
     folder = artifacts / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
-    app_page.page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+    page = app_page.page
+    # The run is over, but charts and metrics are still drawing: let the placeholders go first.
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=30_000)
+    page.wait_for_function("() => [...document.querySelectorAll('.js-plotly-plot')].every(p => p.querySelector('.main-svg'))",
+                           timeout=30_000)
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
 
 def _clean(app_page) -> None:
