@@ -18,23 +18,30 @@ esac
 # Streamlit treats a folder named pages/ beside the entry point as an old-style multipage app until
 # the first script run calls st.navigation, so the very first request after a start could open
 # pages/<name>.py directly and skip the login gate. The app declares every page with st.navigation,
-# so that mode is switched off before the server starts. The heavy libraries the pages use (MLflow,
-# SciPy, SHAP) are imported in the background meanwhile, so the first visitor does not wait for them
-# (only libraries: a Streamlit component imported before the server is up would not be served).
+# so that mode is switched off before the server starts. Before it listens, the heavy libraries the
+# pages use (MLflow, SciPy, SHAP, Plotly) are imported and the MLflow store is opened, so the first
+# visitor does not wait for them; a backend that is down only skips that warm-up. (Only libraries: a
+# Streamlit component imported before the server is up would not be served.)
 exec "$PYTHON" -c '
-import importlib, sys, threading
+import importlib, sys
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.web.cli import main
 
-def preload():
-    for name in ("mlflow.tracking", "monitor.drift", "monitor.explain", "shap"):
+def warm_up():
+    for name in ("mlflow.tracking", "monitor.drift", "monitor.explain", "monitor.kpis", "monitor.lineage",
+                 "plotly.express", "shap"):
         try:
             importlib.import_module(name)
         except Exception:
             pass
+    try:
+        from monitor.bootstrap import build_service
+        build_service().mlflow.ping()
+    except Exception:
+        pass
 
 PagesManager.uses_pages_directory = False
-threading.Thread(target=preload, name="preload", daemon=True).start()
+warm_up()
 sys.exit(main(prog_name="streamlit"))
 ' run streamlit_app.py \
   --server.port "$PORT" --server.address 0.0.0.0 --server.headless true --server.fileWatcherType none "$@"
