@@ -4,6 +4,7 @@ The fixtures are registered once for the whole session by tests/conftest.py."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -41,14 +42,13 @@ def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 120) -> None
     raise TimeoutError(f"{url} did not become healthy in {timeout} s")
 
 
-@pytest.fixture(scope="session")
-def live_app(demo, tmp_path_factory):
-    """Base URL of the app serving the session's demo workspace (``scripts/start.sh``, as in the Dockerfile)."""
-    port = free_port()
+@contextlib.contextmanager
+def running_app(log: Path, *args: str, port: int | None = None):
+    """The app started by ``START_COMMAND`` (extra ``args`` go to ``streamlit run``) on ``port`` or a free one; yields its URL."""
+    port = port or free_port()
     env = {**os.environ, "PORT": str(port), "PYTHON": sys.executable, "MONITOR_DEMO": "0"}
-    log = tmp_path_factory.mktemp("app") / "app.log"
     with open(log, "w") as out:
-        proc = subprocess.Popen(START_COMMAND, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen([*START_COMMAND, *args], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, proc)
@@ -59,6 +59,13 @@ def live_app(demo, tmp_path_factory):
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="session")
+def live_app(demo, tmp_path_factory):
+    """Base URL of the app serving the session's demo workspace (``scripts/start.sh``, as in the Dockerfile)."""
+    with running_app(tmp_path_factory.mktemp("app") / "app.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -1,25 +1,19 @@
 """AppTest of the business page on the demo workspace."""
 
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app.apptest import open_page
+
 pytestmark = pytest.mark.slow
 
-APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
 
 COMMON = {"Health score", "Predictions made", "Shift in predictions", "Days since training"}
 
 
 def _page(model: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.switch_page("pages/business.py")
-    at.run()
-    at.selectbox(key="model").set_value(model).run()
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-    return at
+    return open_page("pages/business.py", model, errors_allowed=False)
 
 
 def _captions(at: AppTest) -> str:

@@ -1,22 +1,16 @@
 """AppTest for the drift, explainability and models pages, on the demo workspace."""
 
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app.apptest import open_page
+
 pytestmark = pytest.mark.slow
-APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
 
 
 def _page(path: str, model: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=180)
-    at.switch_page(path)
-    at.run()
-    if model is not None:
-        at.selectbox(key="model").set_value(model).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(path, model)
 
 
 def _markdown(at: AppTest) -> str:

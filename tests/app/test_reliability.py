@@ -1,15 +1,14 @@
 """A backend that is down never takes a page down: the page says which backend, and shows what it can."""
 
-from pathlib import Path
 
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from tests.app.apptest import open_page
 from tests.servers import free_port
 
 pytestmark = pytest.mark.slow
-APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
 
 
 @pytest.fixture
@@ -25,11 +24,7 @@ def fresh_service(monkeypatch):
 
 
 def _run(page: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.switch_page(page)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(page)
 
 
 def test_mlflow_down_pages_still_show_stored_snapshots(demo, fresh_service):

@@ -3,16 +3,13 @@ started with login configured, and a browser tab that records console errors."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pytest
 
-from tests.servers import ROOT, START_COMMAND, free_port, wait_healthy
+from tests.servers import free_port, running_app
 
 # Streamlit's frontend finds the server's base path by probing `<current path>/_stcore/health` and
 # `<current path>/_stcore/host-config` before falling back to `/`: a deep link such as /drift logs two
@@ -90,20 +87,8 @@ def login_app(tmp_path_factory):
     folder = tmp_path_factory.mktemp("login-app")
     secrets = folder / "secrets.toml"
     secrets.write_text(LOGIN_SECRETS.format(port=port))
-    env = {**os.environ, "PORT": str(port), "PYTHON": sys.executable, "MONITOR_DEMO": "0"}
-    with open(folder / "app.log", "w") as out:
-        proc = subprocess.Popen([*START_COMMAND, "--secrets.files", str(secrets)], cwd=ROOT, env=env,
-                                stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, proc)
+    with running_app(folder / "app.log", "--secrets.files", str(secrets), port=port) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture
