@@ -67,3 +67,28 @@ def test_a_document_cosmos_refuses_does_not_stop_the_others(source, cosmos_store
     result = migrate_store(source, cosmos_store_factory(), ["churn"])
     assert (result["copied"], result["failed"]) == (35, 1)
     assert result["errors"][0].startswith("churn/huge: document 'huge' of model 'churn' is 2,")
+
+
+@pytest.mark.azure
+@pytest.mark.slow
+def test_cli_moves_the_demo_workspace_to_cosmos_once(demo, cosmos_server):
+    """`python -m monitor migrate-store` with Cosmos DB settings: everything the first time, nothing the second."""
+    import os
+    import subprocess
+    import sys
+    import uuid
+    from pathlib import Path
+
+    from tests.peers.cosmos_server import EMULATOR_KEY
+
+    env = {**os.environ, "MONITOR_STORE": "cosmos", "MONITOR_COSMOS_ENDPOINT": cosmos_server.endpoint,
+           "MONITOR_COSMOS_KEY": EMULATOR_KEY, "MONITOR_COSMOS_VERIFY_TLS": "false",
+           "MONITOR_COSMOS_CONTAINER": f"migrate-{uuid.uuid4().hex[:8]}", "PYTHONWARNINGS": "ignore"}
+    command = [sys.executable, "-m", "monitor", "migrate-store", "--source-workspace", str(demo.settings.workspace)]
+    root = Path(__file__).resolve().parents[2]
+    total = sum(len(documents(demo.store, m)) for m in [*demo.spec.names, PIPELINE_PARTITION])
+    first = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip().splitlines()[-1] == f"documents copied: {total}, unchanged: 0, failed: 0"
+    second = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=600)
+    assert second.stdout.strip().splitlines()[-1] == f"documents copied: 0, unchanged: {total}, failed: 0"
