@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
@@ -80,16 +81,19 @@ def line_with_threshold(frame: pd.DataFrame, y: str, threshold: float | None, ti
 
 
 def beeswarm(frame: pd.DataFrame, order: list[str]) -> go.Figure:
-    """Per-row contributions, one strip per feature; colour is the feature's value rank (high = red)."""
-    fig = go.Figure()
-    for feature in order:
-        part = frame[frame["feature"] == feature]
-        fig.add_trace(go.Box(x=part["contribution"], name=feature, boxpoints="all", jitter=0.7, pointpos=0,
-                             fillcolor="rgba(0,0,0,0)", line=dict(color="rgba(0,0,0,0)"), hoveron="points",
-                             marker=dict(size=5, opacity=0.65, color=part["scaled"], colorscale="RdBu_r", cmin=0, cmax=1),
-                             text=part["value"], hovertemplate=f"{feature} = %{{text}}<br>contribution %{{x:.4f}}<extra></extra>",
-                             showlegend=False))
+    """Per-row contributions, one band per feature; colour is the feature's value rank (high = red)."""
+    position = {f: i for i, f in enumerate(order)}
+    rows = frame[frame["feature"].isin(position)]
+    jitter = np.random.default_rng(0).uniform(-0.3, 0.3, len(rows))  # fixed: no jumping between reruns
+    fig = go.Figure(go.Scatter(
+        x=rows["contribution"], y=rows["feature"].map(position) + jitter, mode="markers",
+        marker=dict(size=5, opacity=0.7, color=rows["scaled"], colorscale="RdBu_r", cmin=0, cmax=1,
+                    colorbar=dict(title="value", tickvals=[0, 1], ticktext=["low", "high"], thickness=10)),
+        customdata=np.stack([rows["feature"], rows["value"]], axis=-1),
+        hovertemplate="%{customdata[0]} = %{customdata[1]}<br>contribution %{x:.4f}<extra></extra>",
+    ))
     fig.add_vline(x=0, line_color="#90a4ae")
     fig.update_layout(title="Contribution of each feature, row by row (colour: low → high feature value)",
-                      xaxis_title="SHAP value", yaxis=dict(autorange="reversed"))
+                      xaxis_title="SHAP value", yaxis=dict(tickvals=list(range(len(order))), ticktext=order,
+                                                           autorange="reversed"))
     return _layout(fig, max(320, 36 * len(order) + 100))

@@ -48,7 +48,8 @@ def test_drift_page_weeks_one_to_six_are_clean_and_seven_on_drift(demo, model, s
 
 def test_explain_page_renders_importance_and_a_local_explanation(demo):
     at = _page("pages/explain.py", "loan_default")
-    assert not at.error
+    assert not at.error and not at.warning, [w.value for w in at.warning]
+    assert len(at.get("plotly_chart")) == 5  # importance, over time, row by row, attribution drift, waterfall
     sentence = at.info[0].value
     assert "pushed this prediction" in sentence or "factor" in sentence
     labels = [m.label for m in at.metric]
@@ -57,7 +58,7 @@ def test_explain_page_renders_importance_and_a_local_explanation(demo):
 
 def test_explain_page_for_the_regressor(demo):
     at = _page("pages/explain.py", "store_demand")
-    assert not at.error and at.info
+    assert not at.error and not at.warning and at.info
 
 
 def test_models_page_lists_both_models_and_validates(demo):
