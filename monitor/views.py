@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["overall_frame", "feature_table", "findings_frame", "importance_frame", "distribution_frame",
+__all__ = ["drift_label", "overall_frame", "feature_table", "findings_frame", "importance_frame", "distribution_frame",
            "snapshot_summary"]
 
 
@@ -104,3 +104,10 @@ def snapshot_summary(snapshot: Mapping[str, Any]) -> dict[str, Any]:
         "prediction_mean": pred.get("mean"), "positive_rate": pred.get("positive_rate"),
         "performance": snapshot.get("performance"),
     }
+
+
+def drift_label(result: Mapping[str, Any]) -> str:
+    """One line for a column's drift result: method, statistic and verdict (or why there is none)."""
+    if result.get("error") or result.get("statistic") is None:
+        return f"not computed: {result.get('error') or 'no statistic'}"
+    return f"{result.get('method')} = {result['statistic']:.4f} ({'drift' if result.get('drifted') else 'no drift'})"

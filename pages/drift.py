@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from monitor.views import distribution_frame, feature_table, findings_frame, overall_frame
+from monitor.views import distribution_frame, drift_label, feature_table, findings_frame, overall_frame
 from ui import cache, charts
 from ui.widgets import backend_warnings, download_csv, empty_state, model_picker, period_picker, service_or_stop
 
@@ -63,14 +63,12 @@ st.subheader("Prediction and target drift")
 p1, p2 = st.columns(2)
 pred = snap["prediction"].get("drift") or {}
 with p1:
-    st.markdown(f"**Prediction `{spec.prediction}`** — {pred.get('method')} = {pred.get('statistic', 0):.4f} "
-                f"({'drift' if pred.get('drifted') else 'no drift'})")
+    st.markdown(f"**Prediction `{spec.prediction}`** — {drift_label(pred)}")
     st.plotly_chart(charts.distributions(distribution_frame(pred), "Predictions: reference vs this batch"), width="stretch")
 with p2:
     target = snap.get("target_drift")
     if target:
-        st.markdown(f"**Target `{spec.target}`** — {target.get('method')} = {target.get('statistic', 0):.4f} "
-                    f"({'drift' if target.get('drifted') else 'no drift'})")
+        st.markdown(f"**Target `{spec.target}`** — {drift_label(target)}")
         st.plotly_chart(charts.distributions(distribution_frame(target), "Target: reference vs this batch"), width="stretch")
     else:
         empty_state("No labels for this batch yet: target drift and performance appear when they arrive.")
