@@ -5,7 +5,7 @@ import streamlit as st
 
 from monitor.views import importance_frame, overall_frame
 from ui import cache, charts
-from ui.widgets import backend_warnings, empty_state, model_picker, period_picker, service_or_stop
+from ui.widgets import backend_warnings, download_csv, empty_state, model_picker, period_picker, service_or_stop
 
 st.title("Explainability")
 svc = service_or_stop()
@@ -36,6 +36,7 @@ with right:
     imp = importance_frame(snaps)
     top = pd.Series(explain["importance"]).sort_values(ascending=False).index[:5].tolist()
     st.plotly_chart(charts.importance_over_time(imp, top), width="stretch")
+download_csv(imp, f"{name}-importance-by-batch.csv", "Download importance by batch (CSV)")
 
 with st.expander("Row by row: how each feature pushed the predictions of this batch", expanded=True):
     try:
@@ -78,5 +79,8 @@ with l1:
     st.plotly_chart(charts.waterfall(local), width="stretch")
 with l2:
     st.markdown(f"**Base value** {local['base_value']:.4f} → **output** {local['output_value']:.4f}")
-    st.dataframe(pd.DataFrame({"value": pd.Series(local["values"]).astype(str),
-                               "contribution": pd.Series(local["contributions"])}), width="stretch")
+    contributions = pd.DataFrame({"feature": list(local["contributions"]),
+                                  "value": [str(local["values"].get(c)) for c in local["contributions"]],
+                                  "contribution": list(local["contributions"].values())})
+    st.dataframe(contributions, hide_index=True, width="stretch")
+    download_csv(contributions, f"{name}-{chosen}-row{row}-explanation.csv", "Download this explanation (CSV)")
