@@ -135,7 +135,8 @@ class MonitorService:
     def explain_sample(self, model: str, batch_id: str, n: int = 200, seed: int = 0) -> pd.DataFrame:
         """Per-row contributions of a seeded sample of a batch, long format (row, feature, contribution, value, scaled).
 
-        ``scaled`` is the feature's value rank within the sample in [0, 1] (numeric) for colouring a beeswarm.
+        ``scaled`` is a numeric feature's value rank within the sample in [0, 1], for colouring a beeswarm; it is
+        NaN for categorical features and missing values.
         """
         spec = self.spec.model(model)
         info = self.mlflow.batch(model, batch_id)
@@ -148,9 +149,9 @@ class MonitorService:
         values = rows.values.reset_index(names="row").melt(id_vars="row", var_name="feature", value_name="contribution")
         data = sample.reset_index(names="row").melt(id_vars="row", var_name="feature", value_name="value")
         out = values.merge(data, on=["row", "feature"])
-        numeric = {c for c in spec.numeric_features}
+        numeric = set(spec.numeric_features)
         out["scaled"] = out.groupby("feature")["value"].transform(
-            lambda v: pd.to_numeric(v, errors="coerce").rank(pct=True) if v.name in numeric else pd.Series(0.5, index=v.index))
+            lambda v: pd.to_numeric(v, errors="coerce").rank(pct=True) if v.name in numeric else pd.Series(float("nan"), index=v.index))
         out["value"] = out["value"].astype(str)
         return out
 

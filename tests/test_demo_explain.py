@@ -37,4 +37,5 @@ def test_beeswarm_sample_is_additive_per_row(demo):
     snap = demo.snapshots("store_demand")[0]
     frame = demo.explain_sample("store_demand", snap["batch_id"], n=40)
     assert frame["row"].nunique() == 40 and set(frame["feature"]) == set(demo.model("store_demand").features)
-    assert frame["scaled"].between(0, 1).all()
+    numeric = frame["feature"].isin(demo.model("store_demand").numeric_features)
+    assert frame.loc[numeric, "scaled"].between(0, 1).all() and frame.loc[~numeric, "scaled"].isna().all()

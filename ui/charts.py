@@ -81,17 +81,24 @@ def line_with_threshold(frame: pd.DataFrame, y: str, threshold: float | None, ti
 
 
 def beeswarm(frame: pd.DataFrame, order: list[str]) -> go.Figure:
-    """Per-row contributions, one band per feature; colour is the feature's value rank (high = red)."""
+    """Per-row contributions, one band per feature; colour is a numeric feature's value rank (high = red), grey otherwise."""
     position = {f: i for i, f in enumerate(order)}
     rows = frame[frame["feature"].isin(position)]
-    jitter = np.random.default_rng(0).uniform(-0.3, 0.3, len(rows))  # fixed: no jumping between reruns
-    fig = go.Figure(go.Scatter(
-        x=rows["contribution"], y=rows["feature"].map(position) + jitter, mode="markers",
-        marker=dict(size=5, opacity=0.7, color=rows["scaled"], colorscale="RdBu_r", cmin=0, cmax=1,
-                    colorbar=dict(title="value", tickvals=[0, 1], ticktext=["low", "high"], thickness=10)),
-        customdata=np.stack([rows["feature"], rows["value"]], axis=-1),
-        hovertemplate="%{customdata[0]} = %{customdata[1]}<br>contribution %{x:.4f}<extra></extra>",
-    ))
+    jitter = pd.Series(np.random.default_rng(0).uniform(-0.3, 0.3, len(rows)), index=rows.index)  # fixed between reruns
+    ranked = rows["scaled"].notna()
+    fig = go.Figure()
+    for part, marker, name in (
+        (rows[ranked], dict(color=rows.loc[ranked, "scaled"], colorscale="RdBu_r", cmin=0, cmax=1,
+                            colorbar=dict(title="value", tickvals=[0, 1], ticktext=["low", "high"], thickness=10)),
+         "numeric value"),
+        (rows[~ranked], dict(color="#78909c"), "category or missing"),
+    ):
+        fig.add_trace(go.Scatter(
+            x=part["contribution"], y=part["feature"].map(position) + jitter[part.index], mode="markers", name=name,
+            marker=dict(size=5, opacity=0.7, **marker), showlegend=False,
+            customdata=np.stack([part["feature"], part["value"]], axis=-1) if len(part) else None,
+            hovertemplate="%{customdata[0]} = %{customdata[1]}<br>contribution %{x:.4f}<extra></extra>",
+        ))
     fig.add_vline(x=0, line_color="#90a4ae")
     fig.update_layout(title="Contribution of each feature, row by row (colour: low → high feature value)",
                       xaxis_title="SHAP value", yaxis=dict(tickvals=list(range(len(order))), ticktext=order,
