@@ -189,7 +189,8 @@ def build_demo(settings, progress: Callable[[str], None] = print, now: dt.dateti
         extract, acts = _run(spec.training_pipeline, trained_at - dt.timedelta(hours=3), 42, "Succeeded",
                              {"model": spec.name, "purpose": "training"})
         pipelines.record(extract, acts)
-        _train_and_register(client, spec, rng, trained_at, extract.run_id, artifact_root)
+        model = _train_and_register(client, spec, rng, trained_at, extract.run_id, artifact_root)
+        late_labels: dict[str, tuple[int, np.ndarray]] = {}
         for week in range(1, DEMO_WEEKS + 1):
             t = week_time[week]
             batch_id = f"{spec.name}-w{week:02d}-{t:%Y%m%d}"
@@ -208,28 +209,23 @@ def build_demo(settings, progress: Callable[[str], None] = print, now: dt.dateti
             run, acts = _run(spec.pipeline, t - dt.timedelta(hours=1), usual, "Succeeded", params)
             pipelines.record(run, acts)
             frame, truth = spec.make(spec.batch_rows + int(rng.integers(-150, 150)), rng, drifted=week >= DRIFT_FROM_WEEK)
-            model = _models[spec.name]
             preds = _predictions(model, frame, spec.task)
             labels_now = truth if spec.task == "regression" else None
             log_batch(spec.name, frame, preds, model_version="1", labels=labels_now, batch_time=t,
                       pipeline_run_id=run.run_id, batch_id=batch_id, artifact_root=artifact_root)
             if spec.task == "classification":
-                _late_labels[(spec.name, batch_id)] = (week, truth)
+                late_labels[batch_id] = (week, truth)
             progress(f"[{spec.name}] week {week:2d}: logged batch {batch_id} ({len(frame)} rows)")
-        for (name, batch_id), (week, truth) in list(_late_labels.items()):
-            if name == spec.name and week + LABEL_DELAY_WEEKS <= DEMO_WEEKS:
-                log_labels(name, batch_id, truth)
+        for batch_id, (week, truth) in late_labels.items():
+            if week + LABEL_DELAY_WEEKS <= DEMO_WEEKS:
+                log_labels(spec.name, batch_id, truth)
         progress(f"[{spec.name}] labels attached for weeks 1-{DEMO_WEEKS - LABEL_DELAY_WEEKS}"
                  if spec.task == "classification" else f"[{spec.name}] labels logged with each batch")
     marker.write_text(json.dumps({"built_at": dt.datetime.now(dt.timezone.utc).isoformat(), "end": end.isoformat(),
                                   "models": [m.name for m in DEMO_MODELS]}))
-    _models.clear()
-    _late_labels.clear()
     return True
 
 
-_models: dict[str, object] = {}
-_late_labels: dict[tuple[str, str], tuple[int, np.ndarray]] = {}
 
 
 def _predictions(model, frame: pd.DataFrame, task: str) -> pd.DataFrame:
@@ -240,12 +236,12 @@ def _predictions(model, frame: pd.DataFrame, task: str) -> pd.DataFrame:
 
 
 def _train_and_register(client, spec: DemoModel, rng: np.random.Generator, trained_at: dt.datetime,
-                        pipeline_run_id: str, artifact_root: str | None) -> None:
+                        pipeline_run_id: str, artifact_root: str | None):
+    """Train the demo model on seeded data, log its run and reference data, register version 1; return the model."""
     import mlflow
 
     frame, truth = spec.make(12000, rng)
     model = _pipeline(spec.numeric, spec.categorical, spec.task).fit(frame, truth)
-    _models[spec.name] = model
     name = f"monitor/{spec.name}/training"
     exp = client.get_experiment_by_name(name)
     exp_id = exp.experiment_id if exp else client.create_experiment(
@@ -272,3 +268,4 @@ def _train_and_register(client, spec: DemoModel, rng: np.random.Generator, train
                                      input_example=frame.head(3), serialization_format="cloudpickle")
     client.set_terminated(run.info.run_id, "FINISHED", end_time=_ms(trained_at + dt.timedelta(minutes=20)))
     client.set_registered_model_alias(spec.registered_model, "champion", "1")
+    return model

@@ -7,8 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["drift_label", "overall_frame", "feature_table", "findings_frame", "importance_frame", "distribution_frame",
-           "snapshot_summary"]
+__all__ = ["drift_label", "overall_frame", "feature_table", "findings_frame", "importance_frame", "distribution_frame"]
 
 
 def overall_frame(snapshots: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
@@ -91,19 +90,6 @@ def importance_frame(snapshots: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
         for col, v in ((s.get("explain") or {}).get("importance") or {}).items():
             rows.append({"batch_time": pd.Timestamp(s["ts"]), "batch_id": s["batch_id"], "feature": col, "importance": v})
     return pd.DataFrame(rows, columns=["batch_time", "batch_id", "feature", "importance"])
-
-
-def snapshot_summary(snapshot: Mapping[str, Any]) -> dict[str, Any]:
-    """The headline figures of one snapshot, for cards."""
-    overall = (snapshot.get("drift") or {}).get("overall") or {}
-    pred = snapshot.get("prediction") or {}
-    return {
-        "batch_id": snapshot["batch_id"], "batch_time": snapshot["ts"], "n_rows": snapshot.get("n_rows"),
-        "model_version": snapshot.get("model_version"), "drifted": bool(overall.get("drifted")),
-        "share_drifted": overall.get("share_drifted"), "n_drifted": overall.get("n_drifted"),
-        "prediction_mean": pred.get("mean"), "positive_rate": pred.get("positive_rate"),
-        "performance": snapshot.get("performance"),
-    }
 
 
 def drift_label(result: Mapping[str, Any]) -> str:

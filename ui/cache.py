@@ -62,21 +62,9 @@ def snapshots(model: str, start: dt.date | None = None, end: dt.date | None = No
 
 
 @guarded
-@st.cache_data(ttl=TTL, show_spinner=False)
-def snapshot(model: str, batch_id: str) -> dict | None:
-    return service().snapshot(model, batch_id)
-
-
-@guarded
 @st.cache_data(ttl=TTL, show_spinner="Loading pipeline runs...")
 def pipeline_runs(start: dt.date | None = None, end: dt.date | None = None, pipelines: tuple[str, ...] | None = None):
     return service().pipeline_runs(_day(start), _day(end, 1), list(pipelines) if pipelines is not None else None)
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
-def activity_runs(run_id: str) -> list:
-    runs = [r for r in service().pipeline_runs() if r.run_id == run_id]
-    return service().activity_runs(runs[0]) if runs else []
 
 
 @guarded

@@ -73,7 +73,7 @@ def waterfall(explanation: dict) -> go.Figure:
     return _layout(fig, max(320, 30 * len(contrib) + 120))
 
 
-def line_with_threshold(frame: pd.DataFrame, y: str, threshold: float | None, title: str, lower_is_bad: bool = True) -> go.Figure:
+def line_with_threshold(frame: pd.DataFrame, y: str, threshold: float | None, title: str) -> go.Figure:
     fig = px.line(frame, x="batch_time", y=y, markers=True, title=title)
     if threshold is not None:
         fig.add_hline(y=threshold, line_dash="dash", line_color=COLORS["drift"], annotation_text=f"threshold {threshold:g}")
