@@ -7,7 +7,7 @@ import traceback
 from collections.abc import Callable, Sequence
 
 from monitor.errors import MonitorError
-from monitor.snapshot import compute_snapshot, fingerprint
+from monitor.snapshot import compute_snapshot, explainer_sentence, fingerprint
 
 __all__ = ["JobResult", "JobFailure", "run_job"]
 
@@ -47,7 +47,8 @@ def run_job(service, models: Sequence[str] | None = None, progress: Progress | N
     progress = progress or (lambda done, total, message: None)
     result = JobResult()
     spec = service.spec
-    names = list(models) if models else spec.names
+    names = list(models) if models else spec.names + list(spec.broken)
+    told: set[str] = set()
     for name in names:
         try:
             model = spec.model(name)
@@ -68,6 +69,10 @@ def run_job(service, models: Sequence[str] | None = None, progress: Progress | N
             progress(i - 1, len(todo), f"[{name}] batch {info.batch_id}")
             try:
                 ctx = service.context(name, info.model_version)
+                if ctx.explainer is not None and ctx.explainer.fallback_reason and info.model_version not in told:
+                    told.add(info.model_version)
+                    progress(0, 0, f"[{name}] version {info.model_version}: explanations use a slower path: "
+                                   f"{explainer_sentence(ctx.explainer)}")
                 batch = service.mlflow.load_batch(info)
                 labels = service.mlflow.load_labels(info)
                 doc = compute_snapshot(model, info, batch, labels, ctx)

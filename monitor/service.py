@@ -42,11 +42,11 @@ class MonitorService:
         return load_spec(self.settings.spec)
 
     def spec_problems(self) -> list[str]:
+        """Every problem of the onboarding file: the file's own, or those of its broken model tables."""
         try:
-            self.spec  # noqa: B018
+            return self.spec.problems
         except SpecError as exc:
             return exc.problems
-        return []
 
     def models(self) -> list[ModelSpec]:
         return list(self.spec.models)
@@ -87,7 +87,9 @@ class MonitorService:
                 reference = self.mlflow.reference_frame(model, spec.reference, info,
                                                         base_dir=self.settings.spec.resolve().parent)
                 trained_at = self.mlflow.run(info.run_id)["start"] if info.run_id else info.created
-                ctx = fit_context(spec, str(version), reference, native, trained_at=trained_at, run_id=info.run_id)
+                validation = self.mlflow.validation_frame(model, spec.reference, info)
+                ctx = fit_context(spec, str(version), reference, native, trained_at=trained_at, run_id=info.run_id,
+                                  validation=validation)
                 self.store.upsert(ctx.to_doc())
             self._contexts[key] = ctx
             return ctx

@@ -10,22 +10,21 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
-import math
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from monitor.errors import BatchError
+from monitor.performance import baseline_performance, baseline_plan, performance
 from monitor.spec import ModelSpec
 from monitor.store.base import SCHEMA_VERSION, clean_json, to_iso
 
-__all__ = ["ENGINE_VERSION", "ModelContext", "compute_snapshot", "fit_context", "performance", "snapshot_id",
-           "profile_id", "fingerprint", "spec_digest"]
+__all__ = ["ENGINE_VERSION", "ModelContext", "compute_snapshot", "fit_context", "snapshot_id", "profile_id",
+           "fingerprint", "spec_digest", "explainer_plan", "explainer_sentence", "baseline_plan"]
 
 # Bumped whenever what a snapshot holds changes, so `monitor run` recomputes old snapshots once.
-ENGINE_VERSION = "3"
+ENGINE_VERSION = "4"
 
 
 def snapshot_id(batch_id: str) -> str:
@@ -100,6 +99,24 @@ def _explainer(spec: ModelSpec, model, background: pd.DataFrame | None):
         return None, str(exc)
 
 
+def explainer_plan(spec: ModelSpec, model, reference: pd.DataFrame) -> tuple[bool, str]:
+    """(is it a fallback, one sentence on which explainer the model gets and why), from a quick build."""
+    background = reference[list(spec.features)].sample(min(len(reference), 100), random_state=spec.explain.seed)
+    explainer, error = _explainer(spec, model, background.reset_index(drop=True))
+    if explainer is None:
+        return True, f"none: {error}"
+    return bool(explainer.fallback_reason), explainer_sentence(explainer)
+
+
+def explainer_sentence(explainer) -> str:
+    """Which explainer a model gets and, for a fallback, why: one sentence for the job's output and the pages."""
+    text = getattr(explainer, "description", None)
+    if text:
+        return text
+    because = f" because {explainer.fallback_reason}" if explainer.fallback_reason else ""
+    return f"{explainer.kind} explainer ({explainer.method}) of the {explainer.output}{because}"
+
+
 def _extra_columns(spec: ModelSpec) -> tuple[list[str], list[str]]:
     """Prediction/score/target columns profiled alongside the features: (numeric, categorical)."""
     numeric, categorical = [], []
@@ -127,8 +144,12 @@ def _predict(spec: ModelSpec, model, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def fit_context(spec: ModelSpec, version: str, reference: pd.DataFrame, model, *, trained_at: str | None = None,
-                run_id: str | None = None) -> ModelContext:
-    """Fit the reference profile, the explainer and the baseline of one model version."""
+                run_id: str | None = None, validation: pd.DataFrame | None = None) -> ModelContext:
+    """Fit the reference profile, the explainer and the baseline of one model version.
+
+    The performance baseline is measured on ``validation`` (labelled rows the model did not train
+    on) when given, else by cross-validation on the reference (see :mod:`monitor.performance`).
+    """
     from monitor.drift import ReferenceProfile
 
     missing = [c for c in spec.features if c not in reference.columns]
@@ -145,9 +166,11 @@ def fit_context(spec: ModelSpec, version: str, reference: pd.DataFrame, model, *
     profile = ReferenceProfile.fit(ref, spec.numeric_features, spec.categorical_features,
                                    extra_numeric=extra_num, extra_categorical=extra_cat)
     baseline: dict[str, Any] = {"n_rows": len(ref), "prediction": _prediction_summary(spec, ref)}
-    if spec.target and spec.target in ref.columns and spec.prediction in ref.columns:
-        baseline["performance"] = performance(spec, ref[spec.target], ref[spec.prediction],
-                                              ref[spec.score] if spec.score and spec.score in ref.columns else None)
+    if spec.target:
+        honest = baseline_performance(spec, model, reference.reset_index(drop=True), validation, seed=spec.explain.seed)
+        if honest.metrics is not None:
+            baseline["performance"] = honest.metrics
+        baseline["performance_source"] = honest.source
     explainer, importance, error, background = None, None, None, None
     if spec.explain.enabled and model is not None:
         from monitor.explain import ExplainError
@@ -176,36 +199,6 @@ def _prediction_summary(spec: ModelSpec, frame: pd.DataFrame) -> dict[str, Any]:
     return out
 
 
-def performance(spec: ModelSpec, y_true: pd.Series, y_pred: pd.Series, score: pd.Series | None = None) -> dict[str, Any]:
-    """Accuracy/AUC/precision/recall for classifiers, MAE/MAPE/RMSE for regressors, on labelled rows."""
-    truth = pd.to_numeric(pd.Series(y_true).reset_index(drop=True), errors="coerce")
-    pred = pd.to_numeric(pd.Series(y_pred).reset_index(drop=True), errors="coerce")
-    mask = truth.notna() & pred.notna() & np.isfinite(truth) & np.isfinite(pred)
-    t, p = truth[mask].to_numpy(float), pred[mask].to_numpy(float)
-    out: dict[str, Any] = {"n_labelled": int(mask.sum())}
-    if not len(t):
-        return out
-    if spec.task == "classification":
-        tp = float(((p == 1) & (t == 1)).sum())
-        out["accuracy"] = float((p == t).mean())
-        out["precision"] = tp / float((p == 1).sum()) if (p == 1).any() else None
-        out["recall"] = tp / float((t == 1).sum()) if (t == 1).any() else None
-        out["positive_rate_actual"] = float((t == 1).mean())
-        if score is not None and len(set(t)) == 2:
-            from sklearn.metrics import roc_auc_score
-
-            s = pd.to_numeric(pd.Series(score).reset_index(drop=True), errors="coerce")[mask]
-            if s.notna().all():
-                out["auc"] = float(roc_auc_score(t, s.to_numpy(float)))
-    else:
-        err = p - t
-        out["mae"] = float(np.abs(err).mean())
-        out["rmse"] = float(math.sqrt((err**2).mean()))
-        nz = t != 0
-        out["mape"] = float(np.abs(err[nz] / t[nz]).mean()) if nz.any() else None
-    return out
-
-
 def compute_snapshot(spec: ModelSpec, info, batch: pd.DataFrame, labels: pd.Series | None, ctx: ModelContext) -> dict[str, Any]:
     """The snapshot document of one batch. Problems with single columns become findings, not errors."""
     from monitor.drift import column_drift, compute_drift, data_quality
@@ -229,7 +222,8 @@ def compute_snapshot(spec: ModelSpec, info, batch: pd.DataFrame, labels: pd.Seri
             findings.append({"check": "labels", "column": spec.target, "severity": "critical", "value": len(labels),
                              "detail": f"{len(labels)} labels for {len(batch)} rows: labels ignored"})
         else:
-            perf = performance(spec, labels, batch[spec.prediction], batch[spec.score] if spec.score and spec.score in batch.columns else None)
+            perf = performance(spec.task, labels, batch[spec.prediction],
+                               batch[spec.score] if spec.score and spec.score in batch.columns else None)
             perf["labels_at"] = info.labels_at
             target_drift = column_drift(ctx.profile, spec.target, labels.reset_index(drop=True)).to_dict()
     explain = _explain(spec, batch, ctx)
@@ -278,7 +272,8 @@ def _explain(spec: ModelSpec, batch: pd.DataFrame, ctx: ModelContext) -> dict[st
     except ExplainError as exc:
         return {"error": str(exc)}
     score = ndcg(ctx.reference_importance, result["importance"]) if ctx.reference_importance else None
-    result.update({"ndcg": score, "ndcg_threshold": spec.explain.ndcg_threshold,
+    result.update({"ndcg": score, "ndcg_threshold": spec.explain.ndcg_threshold, "description": explainer_sentence(ctx.explainer),
+                   "fallback": bool(ctx.explainer.fallback_reason),
                    "attribution_drift": bool(score is not None and score < spec.explain.ndcg_threshold),
                    "reference_importance": ctx.reference_importance})
     return result

@@ -1,13 +1,16 @@
 """The onboarding file ``monitor.toml``: one ``[[models]]`` table per monitored model.
 
-``load_spec`` parses and checks the file on its own (types, names, thresholds) and raises
-:class:`SpecError` listing every problem at once, each naming the model and field.
-``check_against_mlflow`` (in :mod:`monitor.validate`) then checks it against the tracking server.
+``load_spec`` parses and checks the file on its own (types, names, thresholds). A problem with the
+file as a whole (missing, not TOML, no ``[[models]]``) raises :class:`SpecError`; a problem inside
+one model's table disables that model only: it is listed in ``MonitorSpec.broken`` with every
+problem found, each naming the model and field, and the other models keep working.
+:func:`monitor.validate.validate` then checks the models against the tracking server.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import math
 import tomllib
 from collections.abc import Mapping
@@ -86,14 +89,25 @@ class ModelSpec:
 
 @dataclasses.dataclass(frozen=True)
 class MonitorSpec:
+    """The valid models of the onboarding file, and the broken tables with their problems."""
+
     models: tuple[ModelSpec, ...]
     path: Path | None = None
+    broken: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
 
     def model(self, name: str) -> ModelSpec:
         for m in self.models:
             if m.name == name:
                 return m
-        raise KeyError(f"model '{name}' is not onboarded in monitor.toml; onboarded: {', '.join(self.names)}")
+        if name in self.broken:
+            raise KeyError(f"model '{name}' is disabled: its [[models]] table in monitor.toml is broken: "
+                           + "; ".join(self.broken[name]))
+        raise KeyError(f"model '{name}' is not onboarded in monitor.toml; onboarded: {', '.join(self.names) or 'none'}")
+
+    @property
+    def problems(self) -> list[str]:
+        """Every problem of every broken table, each naming its model and field."""
+        return [p for problems in self.broken.values() for p in problems]
 
     @property
     def names(self) -> list[str]:
@@ -118,30 +132,44 @@ def load_spec(path: str | Path) -> MonitorSpec:
     return parse_spec(data, path)
 
 
-def parse_spec(data: Mapping[str, Any], path: Path | None = None) -> MonitorSpec:
+def parse_spec(data: Mapping[str, Any], path: Path | None = None, *, strict: bool = False) -> MonitorSpec:
+    """Check a parsed onboarding file. File-level problems raise :class:`SpecError`; a broken model table
+    is listed in ``broken`` (or raises too, with ``strict=True``)."""
     problems: list[str] = []
     extra = set(data) - {"models"}
     if extra:
-        problems.append(f"unknown top-level key(s): {', '.join(sorted(extra))} (only [[models]] tables are allowed)")
+        problems.append(f"unknown top-level key(s): {', '.join(sorted(extra))} (only [[models]] tables are allowed)"
+                        + _did_you_mean(sorted(extra)[0], ["models"]))
     tables = data.get("models", [])
     if not isinstance(tables, list) or not tables:
         problems.append("no [[models]] table: onboard at least one model")
         tables = []
-    models, seen = [], set()
-    for i, table in enumerate(tables):
-        label = f"models[{i}]"
-        if isinstance(table, Mapping) and isinstance(table.get("name"), str):
-            label = f"model '{table['name']}'"
-        model = _parse_model(table, label, problems)
-        if model is None:
-            continue
-        if model.name in seen:
-            problems.append(f"{label}: name is used by another [[models]] table")
-        seen.add(model.name)
-        models.append(model)
     if problems:
         raise SpecError(problems)
-    return MonitorSpec(tuple(models), path)
+    models: list[ModelSpec] = []
+    broken: dict[str, tuple[str, ...]] = {}
+    seen: set[str] = set()
+    for i, table in enumerate(tables):
+        key, label = f"models[{i}]", f"models[{i}]"
+        if isinstance(table, Mapping) and isinstance(table.get("name"), str) and table["name"].strip():
+            key, label = table["name"], f"model '{table['name']}'"
+        found: list[str] = []
+        model = _parse_model(table, label, found)
+        if key in seen:
+            found.append(f"{label}: name is used by another [[models]] table")
+        seen.add(key)
+        if found or model is None:
+            broken[key if key not in broken else f"{key} (table {i + 1})"] = tuple(found)
+            continue
+        models.append(model)
+    if strict and broken:
+        raise SpecError([p for ps in broken.values() for p in ps])
+    return MonitorSpec(tuple(models), path, broken)
+
+
+def _did_you_mean(word: str, choices) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _parse_model(table: Any, label: str, problems: list[str]) -> ModelSpec | None:
@@ -150,7 +178,8 @@ def _parse_model(table: Any, label: str, problems: list[str]) -> ModelSpec | Non
         return None
     start = len(problems)
     for key in sorted(set(table) - _MODEL_KEYS):
-        problems.append(f"{label}: unknown field '{key}'; known fields: {', '.join(sorted(_MODEL_KEYS))}")
+        problems.append(f"{label}: unknown field '{key}'{_did_you_mean(key, _MODEL_KEYS)}; "
+                        f"known fields: {', '.join(sorted(_MODEL_KEYS))}")
     missing = [key for key in _REQUIRED if key not in table]
     for key in missing:
         problems.append(f"{label}: field '{key}' is required")
@@ -234,7 +263,8 @@ def _parse_drift(table: Any, label: str, features: set[str], problems: list[str]
         problems.append(f"{label}: field 'drift' must be a table")
         return DriftSpec()
     for key in sorted(set(table) - _DRIFT_KEYS):
-        problems.append(f"{label}: unknown field 'drift.{key}'; known: {', '.join(sorted(_DRIFT_KEYS))}")
+        problems.append(f"{label}: unknown field 'drift.{key}'{_did_you_mean(key, _DRIFT_KEYS)}; "
+                        f"known: {', '.join(sorted(_DRIFT_KEYS))}")
     share = table.get("share", 0.5)
     if isinstance(share, bool) or not isinstance(share, int | float) or not 0 < share <= 1:
         problems.append(f"{label}: field 'drift.share' must be in (0, 1], got {share!r}")
@@ -244,7 +274,7 @@ def _parse_drift(table: Any, label: str, features: set[str], problems: list[str]
     numeric_method = table.get("numeric_method")
     categorical_method = table.get("categorical_method")
     for key, value, kind in (("numeric_method", numeric_method, "numeric"), ("categorical_method", categorical_method, "categorical")):
-        if value is not None and value not in methods[kind]:
+        if value is not None and methods is not None and value not in methods[kind]:
             problems.append(f"{label}: field 'drift.{key}' is '{value}'; valid {kind} methods: {', '.join(methods[kind])}")
     per_feature: dict[str, FeatureDrift] = {}
     raw_features = table.get("features", {})
@@ -254,14 +284,14 @@ def _parse_drift(table: Any, label: str, features: set[str], problems: list[str]
     for column, override in raw_features.items():
         where = f"{label}: field 'drift.features.{column}'"
         if column not in features:
-            problems.append(f"{where} names a column that is not a feature of this model")
+            problems.append(f"{where} names a column that is not a feature of this model{_did_you_mean(column, features)}")
             continue
         if not isinstance(override, Mapping) or set(override) - {"method", "threshold"}:
             problems.append(f"{where} must be a table with 'method' and/or 'threshold'")
             continue
         method = override.get("method")
-        valid = sorted(set(methods["numeric"]) | set(methods["categorical"]))
-        if method is not None and method not in valid:
+        valid = sorted(set(methods["numeric"]) | set(methods["categorical"])) if methods is not None else []
+        if method is not None and methods is not None and method not in valid:
             problems.append(f"{where}.method is '{method}'; valid methods: {', '.join(valid)}")
         per_feature[column] = FeatureDrift(method, _threshold(override.get("threshold"), f"{where}.threshold", problems))
     return DriftSpec(float(share), numeric_method, categorical_method, threshold, per_feature)
@@ -272,7 +302,8 @@ def _parse_explain(table: Any, label: str, problems: list[str]) -> ExplainSpec:
         problems.append(f"{label}: field 'explain' must be a table")
         return ExplainSpec()
     for key in sorted(set(table) - _EXPLAIN_KEYS):
-        problems.append(f"{label}: unknown field 'explain.{key}'; known: {', '.join(sorted(_EXPLAIN_KEYS))}")
+        problems.append(f"{label}: unknown field 'explain.{key}'{_did_you_mean(key, _EXPLAIN_KEYS)}; "
+                        f"known: {', '.join(sorted(_EXPLAIN_KEYS))}")
     size = table.get("sample_size", 300)
     if isinstance(size, bool) or not isinstance(size, int) or size < 10:
         problems.append(f"{label}: field 'explain.sample_size' must be an integer >= 10, got {size!r}")
@@ -292,8 +323,15 @@ def _parse_explain(table: Any, label: str, problems: list[str]) -> ExplainSpec:
     return ExplainSpec(enabled, size, seed, float(ndcg))
 
 
-def _method_names() -> dict[str, list[str]]:
-    """Valid drift method names per column kind, read from the drift registry itself."""
-    from monitor.drift import method_names
+def _method_names() -> dict[str, list[str]] | None:
+    """Valid drift method names per column kind, read from the drift registry itself.
+
+    None where the drift engine is not installed (a scoring job with the light ``pip install``):
+    method names are then checked by ``validate`` and the job, which have the engine.
+    """
+    try:
+        from monitor.drift import method_names
+    except ImportError:
+        return None
 
     return {"numeric": method_names("numeric"), "categorical": method_names("categorical")}

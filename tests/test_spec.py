@@ -22,7 +22,7 @@ def _problems(mutate) -> list[str]:
     data = copy.deepcopy(GOOD)
     mutate(data["models"][0])
     with pytest.raises(SpecError) as err:
-        parse_spec(data)
+        parse_spec(data, strict=True)
     return err.value.problems
 
 
@@ -78,10 +78,38 @@ def test_duplicate_model_names_and_bad_toml(tmp_path):
     data = copy.deepcopy(GOOD)
     data["models"].append(copy.deepcopy(GOOD["models"][0]))
     with pytest.raises(SpecError, match="name is used by another"):
-        parse_spec(data)
+        parse_spec(data, strict=True)
     bad = tmp_path / "monitor.toml"
     bad.write_text("[[models]\nname=")
     with pytest.raises(SpecError, match="not valid TOML"):
         load_spec(bad)
     with pytest.raises(SpecError, match="file not found"):
         load_spec(tmp_path / "missing.toml")
+
+
+def test_one_broken_table_disables_only_that_model():
+    data = copy.deepcopy(GOOD)
+    typo = copy.deepcopy(GOOD["models"][0])
+    typo.update(name="m2", numeric_featuers=["a"])
+    typo.pop("numeric_features")
+    data["models"].append(typo)
+    spec = parse_spec(data)
+    assert spec.names == ["m1"]
+    assert list(spec.broken) == ["m2"]
+    assert any("unknown field 'numeric_featuers' (did you mean 'numeric_features'?)" in p for p in spec.broken["m2"])
+    with pytest.raises(KeyError, match="model 'm2' is disabled"):
+        spec.model("m2")
+    assert spec.model("m1").name == "m1"
+
+
+def test_a_table_without_a_name_is_reported_by_position():
+    data = copy.deepcopy(GOOD)
+    data["models"].append({"task": "regression"})
+    spec = parse_spec(data)
+    assert spec.names == ["m1"] and list(spec.broken) == ["models[1]"]
+    assert any("field 'name' is required" in p for p in spec.problems)
+
+
+def test_misspelt_feature_override_suggests_the_column():
+    problems = _problems(lambda m: m["drift"].update(features={"bb": {"threshold": 0.1}}))
+    assert any("did you mean 'b'?" in p for p in problems), problems
