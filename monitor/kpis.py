@@ -264,7 +264,7 @@ def health_score(spec: ModelSpec, snapshot: Mapping[str, Any], labelled: Mapping
         if loss is not None:
             word = "worse" if loss > 0 else "better"
             parts["accuracy"] = (100 * max(0.0, min(1.0, 1 - loss / PERFORMANCE_TOLERANCE)),
-                                 f"{_METRIC_NAMES[metric]} is {abs(loss):.0%} {word} than at training "
+                                 f"{_METRIC_NAMES[metric]} is {abs(loss):.0%} {word} than at baseline "
                                  f"(batch of {_day(labelled['ts'])})")
     sched = spec.schedule_days
     parts["freshness"] = (100 * max(0.0, min(1.0, 1 - (age_days - sched) / sched)),
@@ -285,12 +285,12 @@ def _health_at(spec: ModelSpec, history: Sequence[Mapping[str, Any]], as_of: dt.
 HELP = {
     "health": "Health score 0-100 of the latest batch: weighted mean of input data (30%: 100 × (1 − share of changed "
               "inputs ÷ alert share)), data quality (20%: 100 − 25 per serious and 5 per minor problem), accuracy "
-              "(30%: 100 × (1 − loss against training ÷ 10%), latest batch with labels) and freshness (20%: 100 up to "
+              "(30%: 100 × (1 − loss against the baseline ÷ 10%), latest batch with labels) and freshness (20%: 100 up to "
               "one schedule interval, 0 at two). Parts without data are left out. Green ≥ 80, amber ≥ 60, red below. "
               "Source: stored batch snapshots.",
     "performance": "Main accuracy figure on the batches in the period whose labels have arrived (AUC, or accuracy, for "
                    "classifiers; mean absolute error for regressors), averaged weighted by labelled rows, against the "
-                   "same figure on the training data. Green within 5% of training, amber within 10%, red beyond. "
+                   "baseline: the same figure on data the model did not train on (validation data, else cross-validation). Green within 5% of training, amber within 10%, red beyond. "
                    "When no labels have arrived, the last known value and its date. Source: snapshot performance.",
     "volume": "Predictions made in the period (rows scored), against the usual volume: the typical batch size "
               "(median over all batches so far) × the batches the schedule expects in the period. Green within 25% "
@@ -365,7 +365,8 @@ def _performance_kpi(spec: ModelSpec, snaps: Sequence[Mapping[str, Any]], period
     loss = _relative_loss(metric, value, base)
     fmt = _fmt_metric(metric)
     if base is not None and loss is not None:
-        notes.insert(0, f"{fmt(base)} on the training data: {abs(loss):.0%} {'worse' if loss > 0 else 'better'}.")
+        measured = f" ({last['baseline_source']})" if last.get("baseline_source") else ""
+        notes.insert(0, f"Baseline {fmt(base)}{measured}: {abs(loss):.0%} {'worse' if loss > 0 else 'better'}.")
     waiting = [s for s in current if not s.get("performance")]
     if waiting and used:
         notes.append(f"Labels are late for {len(waiting)} batch(es) since {_day(waiting[0]['ts'])}; last known value "

@@ -236,7 +236,8 @@ def compute_snapshot(spec: ModelSpec, info, batch: pd.DataFrame, labels: pd.Seri
         "missing": {c: float(batch[c].isna().mean()) for c in expected if c in batch.columns},
         "quality": {"findings": findings, "counts": _severity_counts(findings)},
         "drift": report, "prediction": prediction, "performance": perf, "target_drift": target_drift,
-        "baseline": ctx.baseline.get("performance"), "explain": explain,
+        "baseline": ctx.baseline.get("performance"), "baseline_source": ctx.baseline.get("performance_source"),
+        "explain": explain,
     }
     doc["status"] = _status(doc, spec)
     return clean_json(doc)

@@ -66,7 +66,9 @@ def log_model(
         features = features[list(names_in)]
     try:
         sample = features.head(200)
-        signature = infer_signature(sample, model.predict(sample))
+        with warnings.catch_warnings():  # hints about integer columns do not apply to a logged reference
+            warnings.simplefilter("ignore", UserWarning)
+            signature = infer_signature(sample, model.predict(sample))
     except Exception as exc:
         raise BatchError(f"registered model '{registered_model}': the model cannot predict on the reference's columns: "
                          f"{type(exc).__name__}: {exc}") from exc
