@@ -22,6 +22,11 @@ _IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}")
 MAX_TEXT_CHARS = 1000
 
 
+def _show(value) -> str:
+    """A value for a message: numpy scalars shown as plain Python values."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
 def check_identifier(value, what: str, model: str | None = None) -> str:
     """``value`` as a string if it follows the identifier rule, else a :class:`BatchError` naming it."""
     where = f"model '{model}': " if model and what != "model name" else ""
@@ -51,7 +56,7 @@ def check_time(value, model: str) -> dt.datetime:
 
 
 def value_kind(values: pd.Series) -> str:
-    """'numeric', 'bool', 'text', 'datetime', 'empty' or 'mixed (<types>)' for the non-missing values."""
+    """'numeric', 'bool', 'text', 'bytes', 'datetime', 'empty' or 'mixed (<types>)' for the non-missing values."""
     if pd.api.types.is_bool_dtype(values.dtype):
         return "bool"
     if pd.api.types.is_numeric_dtype(values.dtype):
@@ -66,6 +71,8 @@ def value_kind(values: pd.Series) -> str:
     types = {type(v) for v in present}
     if all(issubclass(t, str) for t in types):
         return "text"
+    if all(issubclass(t, bytes) for t in types):
+        return "bytes"
     if all(issubclass(t, bool | np.bool_) for t in types):
         return "bool"
     if all(issubclass(t, int | float | np.integer | np.floating) and not issubclass(t, bool | np.bool_) for t in types):
@@ -92,7 +99,7 @@ def check_frame(frame: pd.DataFrame, model: str, what: str) -> pd.DataFrame:
             except UnicodeEncodeError as exc:
                 raise BatchError(f"model '{model}': {what} column '{column}' has text that is not valid UTF-8 "
                                  f"({exc.reason})") from None
-        elif values.dtype == object and not values.dropna().empty and isinstance(values.dropna().iloc[0], bytes):
+        elif kind == "bytes":
             raise BatchError(f"model '{model}': {what} column '{column}' holds bytes; decode them to text first")
     return frame
 
@@ -106,11 +113,11 @@ def check_labels(model: str, labels: pd.Series, prediction_kind: str | None, tas
         return
     if task == "regression" and kind not in ("numeric", "bool"):
         raise BatchError(f"model '{model}': labels of a regression model must be numbers, got {kind} "
-                         f"(e.g. {labels.dropna().iloc[0]!r})")
+                         f"(e.g. {_show(labels.dropna().iloc[0])})")
     numeric = {"numeric", "bool"}
     if prediction_kind and prediction_kind != "empty" and ((kind in numeric) != (prediction_kind in numeric)):
         example = labels.dropna().iloc[0]
-        raise BatchError(f"model '{model}': labels are {kind} (e.g. {example!r}) but the predictions are "
+        raise BatchError(f"model '{model}': labels are {kind} (e.g. {_show(example)}) but the predictions are "
                          f"{prediction_kind}; send labels as the model's own classes or values")
 
 
@@ -127,7 +134,7 @@ def check_against_spec(model: str, frame: pd.DataFrame, spec) -> None:
             bad = pd.to_numeric(frame[column], errors="coerce").isna() & frame[column].notna()
             if bad.any():
                 raise BatchError(f"model '{model}': numeric feature '{column}' holds {kind} values such as "
-                                 f"{frame[column][bad].iloc[0]!r}; nothing was logged")
+                                 f"{_show(frame[column][bad].iloc[0])}; nothing was logged")
     if spec.task == "regression":
         kind = value_kind(frame[spec.prediction])
         if kind not in ("numeric", "bool"):
@@ -138,4 +145,4 @@ def check_against_spec(model: str, frame: pd.DataFrame, spec) -> None:
         outside = score[(score < 0) | (score > 1) | (score.isna() & frame[spec.score].notna())]
         if not outside.empty:
             raise BatchError(f"model '{model}': score column '{spec.score}' must hold probabilities in [0, 1], "
-                             f"got {frame[spec.score][outside.index[0]]!r}")
+                             f"got {_show(frame[spec.score][outside.index[0]])}")

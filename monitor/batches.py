@@ -61,9 +61,7 @@ def _frame(model: str, features: pd.DataFrame, predictions) -> tuple[pd.DataFram
     if isinstance(predictions, pd.DataFrame):
         preds = predictions.reset_index(drop=True)
     else:
-        series = predictions if isinstance(predictions, pd.Series) else pd.Series(np.asarray(predictions))
-        if series.ndim != 1:
-            raise BatchError(f"model '{model}': predictions must be one column (a Series or 1-D array) or a DataFrame")
+        series = _series(predictions, model, "predictions")
         preds = series.reset_index(drop=True).to_frame(series.name if series.name is not None else "prediction")
     if len(preds) != len(frame):
         raise BatchError(f"model '{model}': {len(preds)} predictions for {len(frame)} rows of features")
@@ -79,14 +77,21 @@ def _frame(model: str, features: pd.DataFrame, predictions) -> tuple[pd.DataFram
     return check_frame(frame, model, "batch"), list(preds.columns)
 
 
+def _series(values, model: str, what: str) -> pd.Series:
+    """One column from a Series, list or 1-D array, keeping each value's own type (no stringifying of mixed lists)."""
+    if isinstance(values, pd.Series):
+        return values
+    if np.ndim(values) != 1:
+        raise BatchError(f"model '{model}': {what} must be one column (a Series, list or 1-D array)")
+    return pd.Series(list(values) if isinstance(values, list | tuple) else np.asarray(values))
+
+
 def _labels_frame(model: str, labels, n_rows: int) -> pd.DataFrame:
     if isinstance(labels, pd.DataFrame):
         if labels.shape[1] != 1:
             raise BatchError(f"model '{model}': labels must be one column, got {labels.shape[1]}")
         labels = labels.iloc[:, 0]
-    series = labels if isinstance(labels, pd.Series) else pd.Series(np.asarray(labels))
-    if series.ndim != 1:
-        raise BatchError(f"model '{model}': labels must be one column (a Series or 1-D array)")
+    series = _series(labels, model, "labels")
     if len(series) != n_rows:
         raise BatchError(f"model '{model}': {len(series)} labels for a batch of {n_rows} rows")
     frame = series.reset_index(drop=True).to_frame(LABEL_COLUMN)
@@ -136,6 +141,18 @@ def _write_parquet(frame: pd.DataFrame, path: Path, model: str, what: str) -> No
         frame.to_parquet(path, index=False)
     except Exception as exc:  # pyarrow refuses some object columns; say which, before anything is logged
         raise BatchError(f"model '{model}': the {what} cannot be stored as Parquet: {type(exc).__name__}: {exc}") from None
+
+
+def _dataset(frame: pd.DataFrame, model: str, batch_id: str, digest: str):
+    """The batch as an MLflow dataset input, built before any run exists so a refusal leaves nothing behind."""
+    import mlflow
+
+    try:
+        with warnings.catch_warnings():  # schema inference hints about integer columns are noise here
+            warnings.simplefilter("ignore", UserWarning)
+            return mlflow.data.from_pandas(frame, name=f"{model}-batch-{batch_id}", digest=digest)
+    except Exception as exc:
+        raise BatchError(f"model '{model}': MLflow cannot describe the batch's columns: {type(exc).__name__}: {exc}") from None
 
 
 def _runs_of(client, exp_id: str, batch_id: str) -> list:
@@ -196,6 +213,7 @@ def log_batch(
         _write_parquet(frame, path, model, "batch")
         if label_frame is not None:
             _write_parquet(label_frame, Path(tmp) / "labels.parquet", model, "labels")
+        dataset = _dataset(frame, model, batch_id, digest)
         exp_id = _experiment_id(client, model, target.artifact_root)
         for run in _runs_of(client, exp_id, batch_id):
             if run.info.status != "FINISHED":
@@ -223,7 +241,6 @@ def log_batch(
                 mlflow.log_artifact(str(path), artifact_path="batch")
                 with warnings.catch_warnings():  # schema inference hints about integer columns are noise here
                     warnings.simplefilter("ignore", UserWarning)
-                    dataset = mlflow.data.from_pandas(frame, name=f"{model}-batch-{batch_id}", digest=digest)
                     mlflow.log_input(dataset, context="scoring")
                 mlflow.log_metric("n_rows", len(frame))
                 if label_frame is not None:
