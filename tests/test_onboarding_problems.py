@@ -217,3 +217,23 @@ def test_a_broken_table_is_named_on_the_page_and_the_others_still_show(demo, bro
     finally:
         st.cache_resource.clear()
         st.cache_data.clear()
+
+
+@pytest.mark.slow
+def test_validate_suggests_the_registered_model_and_column_meant(demo, tmp_path):
+    import dataclasses
+
+    from monitor.bootstrap import build_service
+    from monitor.validate import validate
+
+    text = (ROOT / "monitor.toml").read_text()
+    path = tmp_path / "monitor.toml"
+    path.write_text(text.replace('registered_model = "loan-default-classifier"', 'registered_model = "loan-default-clasifier"')
+                    .replace('"temperature"', '"temperatur"'))
+    messages = [p.message for p in validate(build_service(dataclasses.replace(demo.settings, spec=path)))
+                if p.severity == "error"]
+    loan = next(m for m in messages if m.startswith("model 'loan_default'"))
+    assert "no registered model 'loan-default-clasifier'" in loan and "(did you mean 'loan-default-classifier'?)" in loan
+    assert "registered models: loan-default-classifier, store-demand-regressor" in loan
+    demand = next(m for m in messages if m.startswith("model 'store_demand'"))
+    assert "temperatur" in demand and "(did you mean 'temperature'?)" in demand
