@@ -1,7 +1,9 @@
 """Explanations: which explainer fits a model, global and local SHAP explanations, attribution drift.
 
 Build one :class:`ModelExplainer` per model version and reuse it for every batch; it holds the
-SHAP explainer so a warm local explanation is fast. Results are frozen values with ``to_dict()``.
+chosen explainer (exact for trees and linear models, a sampling explainer within a time budget
+otherwise; its ``description`` says which and why) so a warm local explanation is fast. Results
+are frozen values with ``to_dict()``.
 """
 
 from monitor.explain._errors import ExplainError

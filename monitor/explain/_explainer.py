@@ -1,8 +1,7 @@
-"""Choosing and running the right SHAP explainer for a model, reported on its original columns."""
+"""Choosing and running the right explainer for a model, reported on its original columns."""
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -10,207 +9,60 @@ import numpy as np
 import pandas as pd
 
 from monitor.explain._columns import column_map
+from monitor.explain._engines import (
+    LOG_ODDS_LINEAR,
+    MARGIN_TREES,
+    AgnosticEngine,
+    HistEngine,
+    ProjectedEngine,
+    Target,
+    family,
+    names,
+    type_name,
+)
 from monitor.explain._errors import ExplainError
+from monitor.explain._hist import is_hist_gradient_boosting
 from monitor.explain._results import GlobalExplanation, LocalExplanation, RowExplanations, explanation_sentence
-from monitor.explain._shapley import ShapleySampler
+from monitor.explain._shapley import DEFAULT_MAX_EVALUATIONS, DEFAULT_TIME_BUDGET, TIME_BUDGET_ROWS
 
 TASKS = ("classification", "regression")
 LINEAR_BACKGROUND_ROWS = 1000
 AGNOSTIC_BACKGROUND_ROWS = 50
 _CHECK_ROWS = 5
-
-_TREES = {
-    "DecisionTreeClassifier",
-    "DecisionTreeRegressor",
-    "ExtraTreeClassifier",
-    "ExtraTreeRegressor",
-    "RandomForestClassifier",
-    "RandomForestRegressor",
-    "ExtraTreesClassifier",
-    "ExtraTreesRegressor",
-    "GradientBoostingClassifier",
-    "GradientBoostingRegressor",
-    "HistGradientBoostingClassifier",
-    "HistGradientBoostingRegressor",
-    "XGBClassifier",
-    "XGBRegressor",
-    "XGBRFClassifier",
-    "XGBRFRegressor",
-    "LGBMClassifier",
-    "LGBMRegressor",
-}
-# Tree ensembles whose raw output (what TreeExplainer explains) is a margin, not a probability.
-_MARGIN_TREES = {
-    "GradientBoostingClassifier",
-    "HistGradientBoostingClassifier",
-    "XGBClassifier",
-    "XGBRFClassifier",
-    "LGBMClassifier",
-}
-_LOG_ODDS_LINEAR = {"LogisticRegression", "LogisticRegressionCV"}
-
-
-def _type_name(obj: Any) -> str:
-    return f"{type(obj).__module__}.{type(obj).__qualname__}"
-
-
-def _names(obj: Any) -> set[str]:
-    return {cls.__name__ for cls in type(obj).__mro__}
-
-
-def _family(estimator: Any) -> str | None:
-    if _names(estimator) & _TREES:
-        return "tree"
-    module = type(estimator).__module__
-    is_linear = module.startswith("sklearn.linear_model") or type(estimator).__name__ in {"LinearSVC", "LinearSVR"}
-    if is_linear and hasattr(estimator, "coef_") and hasattr(estimator, "intercept_"):
-        return "linear"
-    return None
-
-
-class _Target:
-    """Which output of the model is explained: one class of a classifier, or the regression value."""
-
-    def __init__(self, model: Any, task: str, target_class: Any):
-        self.task = task
-        self.position = 0
-        self.n_classes: int | None = None
-        self.label: Any = None
-        if task != "classification":
-            return
-        classes = getattr(model, "classes_", None)
-        if classes is None:
-            self.position = 1 if target_class is None else int(target_class)
-            self.label = self.position
-            return
-        classes = list(classes)
-        self.n_classes = len(classes)
-        if target_class is None:
-            self.position = len(classes) - 1
-        elif target_class in classes:
-            self.position = classes.index(target_class)
-        else:
-            raise ExplainError(f"target_class {target_class!r} is not one of the model's classes {classes!r}")
-        self.label = classes[self.position]
-
-    @property
-    def binary(self) -> bool:
-        return self.n_classes is None or self.n_classes == 2
-
-    def pick(self, values: np.ndarray, expected: Any) -> tuple[np.ndarray, float]:
-        """The explained output's slice of an explainer's values and its expected value."""
-        values = np.asarray(values, dtype=float)
-        if values.ndim == 3:
-            values = values[:, :, self.position]
-        elif self._negate:
-            values = -values
-        return values, self.pick_expected(expected)
-
-    def pick_expected(self, expected: Any) -> float:
-        expected = np.ravel(np.asarray(expected, dtype=float))
-        if len(expected) > 1:
-            return float(expected[self.position])
-        return -float(expected[0]) if self._negate else float(expected[0])
-
-    def column(self, out: Any) -> np.ndarray:
-        """The explained output's column of a predict_proba / decision_function result."""
-        out = np.asarray(out, dtype=float)
-        if out.ndim == 2 and out.shape[1] == 1:
-            out = out[:, 0]
-        if out.ndim == 2:
-            return out[:, self.position]
-        return -out if self._negate else out
-
-    @property
-    def _negate(self) -> bool:
-        # A single margin output scores the last class; the first class's margin is its negative.
-        return self.task == "classification" and self.binary and self.position == 0
-
-
-def _dense(matrix: Any) -> np.ndarray:
-    if hasattr(matrix, "toarray"):
-        matrix = matrix.toarray()
-    return np.asarray(matrix, dtype=float)
-
-
-class _ProjectedEngine:
-    """A SHAP tree or linear explainer on the preprocessed matrix, summed back onto the input columns."""
-
-    def __init__(
-        self,
-        kind: str,
-        prep: Any,
-        estimator: Any,
-        col_map: list[int],
-        n_inputs: int,
-        background: pd.DataFrame | None,
-        target: _Target,
-    ):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            import shap
-
-        self.kind = kind
-        self.prep = prep
-        self.target = target
-        self.aggregate = np.zeros((len(col_map), n_inputs))
-        self.aggregate[np.arange(len(col_map)), col_map] = 1.0
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            if kind == "tree":
-                # Path-dependent TreeSHAP needs no background and is exact for the raw output.
-                self.explainer = shap.TreeExplainer(estimator)
-                self.method = "shap.TreeExplainer (path-dependent)"
-            else:
-                Z = self._matrix(background)
-                mean = Z.mean(axis=0)
-                self.explainer = shap.LinearExplainer(estimator, (mean, np.eye(len(mean))))
-                self.method = "shap.LinearExplainer (interventional)"
-
-    def _matrix(self, X: pd.DataFrame) -> np.ndarray:
-        Z = _dense(X if self.prep is None else self.prep.transform(X))
-        if Z.shape[1] != self.aggregate.shape[0]:
-            raise ExplainError(f"preprocessing produced {Z.shape[1]} columns, expected {self.aggregate.shape[0]}")
-        return Z
-
-    def contributions(self, X: pd.DataFrame) -> tuple[float, np.ndarray]:
-        Z = self._matrix(X)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            if self.kind == "tree":
-                values = self.explainer.shap_values(Z, check_additivity=False)
-            else:
-                values = self.explainer.shap_values(Z)
-        values, base = self.target.pick(values, self.explainer.expected_value)
-        return base, values @ self.aggregate
-
-
-class _AgnosticEngine:
-    kind = "model-agnostic"
-
-    def __init__(self, predict: Callable[[pd.DataFrame], np.ndarray], background: pd.DataFrame, seed: int):
-        self.sampler = ShapleySampler(predict, background, seed=seed)
-        self.method = self.sampler.method
-
-    def contributions(self, X: pd.DataFrame) -> tuple[float, np.ndarray]:
-        return self.sampler.base_value, self.sampler.shap_values(X)
+_LABELS = {"tree": "Exact tree explainer", "linear": "Exact linear explainer"}
+_LOG_LINK_LOSSES = ("poisson", "gamma")
+_LOG_PREDICTION = "log of the predicted value"
+_EXACT_COST = {"tree": "computed from the trees, no sampling", "linear": "computed from the coefficients, no sampling"}
 
 
 class ModelExplainer:
     """Explains one fitted model version on its original input columns; build once, reuse per batch.
 
-    The explainer is chosen from the model: SHAP's TreeExplainer for tree ensembles and SHAP's
-    LinearExplainer for linear models (also as the last step of a Pipeline whose preprocessing works
-    column by column, e.g. a ColumnTransformer of imputers, scalers and one-hot encoders, with the
-    contributions of each input column's output columns summed back to it), and interventional
-    Shapley values over the raw columns with a small seeded background sample for everything else.
+    The explainer is chosen from the model, exact wherever an exact one exists:
+
+    * tree ensembles: path-dependent TreeSHAP, computed here for HistGradientBoosting models (so
+      their native categorical splits are explained exactly) and by SHAP's TreeExplainer for the
+      others;
+    * linear models: SHAP's LinearExplainer;
+    * both also as the last step of a Pipeline whose preprocessing works column by column (e.g. a
+      ColumnTransformer of imputers, scalers, ordinal and one-hot encoders), with the contributions
+      of each input column's output columns summed back to it;
+    * anything else, or a tree or linear explainer that fails or does not add up to the model's
+      output: a sampling explainer (interventional Shapley values from antithetic permutations over
+      a small seeded background sample) within a budget of ``max_evaluations`` model evaluations
+      per explained row and ``time_budget`` seconds per 300 rows (None: no timing, so the values
+      depend on the seed alone). Exact enumeration is used only when it fits the same budget.
 
     ``background`` (typically a sample of the reference data) is required by the linear and
-    model-agnostic explainers and optional for trees, where it is used to check that the
-    explanation adds up to the model's output. ``target_class`` picks the explained class of a
-    classifier (default: the last of ``classes_``, i.e. the positive class of a binary model).
-    ``kind`` and ``output`` say which explainer is used and what it explains; ``fallback_reason``
-    says why a tree or linear model was nevertheless explained model-agnostically.
+    sampling explainers and optional for trees, where it is used to check that the explanation
+    adds up to the model's output. ``target_class`` picks the explained class of a classifier
+    (default: the last of ``classes_``, i.e. the positive class of a binary model).
+
+    Building is cheap (no batch is explained; a sampling explainer times one call of the model),
+    so it is also the way to learn the choice: ``description`` says in one sentence which explainer
+    is used, for which output, why (for a fallback) and at what cost; ``kind`` ("tree", "linear" or
+    "model-agnostic"), ``method``, ``output``, ``exact`` and ``expected_seconds`` give the parts;
+    ``fallback_reason`` is empty unless the sampling explainer is used, and then says why.
     """
 
     kind: str
@@ -228,6 +80,8 @@ class ModelExplainer:
         *,
         name: str | None = None,
         target_class: Any = None,
+        max_evaluations: int = DEFAULT_MAX_EVALUATIONS,
+        time_budget: float | None = DEFAULT_TIME_BUDGET,
     ):
         self.model = model
         self.features = [str(f) for f in features]
@@ -240,9 +94,14 @@ class ModelExplainer:
             raise ExplainError(f"{self._who()}: no feature columns given")
         if len(set(self.features)) != len(self.features):
             raise ExplainError(f"{self._who()}: feature columns are not unique: {self.features}")
+        if isinstance(max_evaluations, bool) or not isinstance(max_evaluations, int) or max_evaluations < 1:
+            raise ExplainError(f"{self._who()}: max_evaluations must be a positive integer, got {max_evaluations!r}")
+        if time_budget is not None and (isinstance(time_budget, bool) or not isinstance(time_budget, int | float) or not time_budget > 0):
+            raise ExplainError(f"{self._who()}: time_budget must be a positive number of seconds or None, got {time_budget!r}")
+        self._budget = {"max_evaluations": max_evaluations, "time_budget": time_budget}
         self._inputs = self._input_columns()
         self._input_positions = [self.features.index(c) for c in self._inputs]
-        self._target = _Target(model, task, target_class)
+        self._target = Target(model, task, target_class)
         if background is not None:
             background = self._frame(background, "background")
             if background.empty:
@@ -255,6 +114,32 @@ class ModelExplainer:
         return f"ModelExplainer({self._who()}, kind={self.kind!r}, output={self.output!r})"
 
     # -- public API ---------------------------------------------------------------------------
+
+    @property
+    def exact(self) -> bool:
+        """Whether the contributions are exact Shapley values (not sampled)."""
+        return not isinstance(self._engine, AgnosticEngine) or self._engine.sampler.exact
+
+    @property
+    def expected_seconds(self) -> float | None:
+        """Estimated seconds to explain 300 rows with the sampling explainer (None when not timed)."""
+        return self._engine.sampler.expected_seconds if isinstance(self._engine, AgnosticEngine) else None
+
+    @property
+    def description(self) -> str:
+        """One sentence: which explainer, for which output, why (for a fallback) and its cost."""
+        if not isinstance(self._engine, AgnosticEngine):
+            label, cost = _LABELS[self.kind], _EXACT_COST[self.kind]
+        else:
+            sampler = self._engine.sampler
+            label = "Exact model-agnostic explainer" if sampler.exact else "Sampling explainer"
+            cost = f"{sampler.evaluations_per_row:,} model evaluations per row"
+            if sampler.expected_seconds is not None:
+                cost += f", about {sampler.expected_seconds:.2g} s per {TIME_BUDGET_ROWS} rows"
+            if sampler.time_limited:
+                cost += f" (fewer, to fit the budget of {self._budget['time_budget']:g} s per {TIME_BUDGET_ROWS} rows)"
+        because = f", used because {self.fallback_reason}" if self.fallback_reason else ""
+        return f"{label}: {self.method}, for the {self.output}{because}; {cost}."
 
     def global_importance(self, X: pd.DataFrame, sample_size: int = 300, seed: int = 0) -> GlobalExplanation:
         """Mean |contribution| per original feature over a seeded sample of ``X`` (at most ``sample_size`` rows)."""
@@ -274,6 +159,7 @@ class ModelExplainer:
             n_rows=len(sample),
             seed=int(seed),
             method=self.method,
+            description=self.description,
         )
 
     def explain_rows(self, X: pd.DataFrame) -> RowExplanations:
@@ -315,7 +201,7 @@ class ModelExplainer:
     # -- internals ----------------------------------------------------------------------------
 
     def _who(self) -> str:
-        kind = _type_name(self.model)
+        kind = type_name(self.model)
         return f"model {self.name!r} ({kind})" if self.name else f"model of type {kind}"
 
     def _input_columns(self) -> list[str]:
@@ -348,47 +234,49 @@ class ModelExplainer:
         if isinstance(self.model, Pipeline):
             estimator = self.model.steps[-1][1]
             prep = self.model[:-1] if len(self.model.steps) > 1 else None
-        family = _family(estimator) if estimator not in (None, "passthrough") else None
-        problem = ""
-        if family == "linear" and background is None:
+        kind = family(estimator) if estimator not in (None, "passthrough") else None
+        named = type(self.model if kind is None and isinstance(estimator, str | None) else estimator).__name__
+        problem = f"{named} has no exact explainer (it is neither a tree ensemble nor a linear model)"
+        if kind == "linear" and background is None:
             problem = "the linear explainer needs background data"
-        elif family is not None:
+        elif kind is not None:
             col_map = list(range(len(self._inputs))) if prep is None else column_map(prep, len(self._inputs))
             if col_map is None:
                 problem = "its preprocessing does not map output columns back to single input columns"
             else:
                 try:
-                    self.output = self._fast_output(family, estimator)
-                    engine = _ProjectedEngine(
-                        family,
-                        prep,
-                        estimator,
-                        col_map,
-                        len(self._inputs),
-                        self._sample(background, LINEAR_BACKGROUND_ROWS),
-                        self._target,
-                    )
+                    self.output = self._fast_output(kind, estimator)
+                    engine: Any
+                    if is_hist_gradient_boosting(estimator):
+                        engine = HistEngine(prep, estimator, col_map, len(self._inputs), self._target)
+                    else:
+                        linear_background = self._sample(background, LINEAR_BACKGROUND_ROWS)
+                        engine = ProjectedEngine(kind, prep, estimator, col_map, len(self._inputs), linear_background, self._target)
                     if background is not None:
                         self._check_additivity(engine, background)
                     return engine
                 except Exception as exc:
-                    problem = f"the {family} explainer failed ({type(exc).__name__}: {exc})"
+                    problem = f"the {kind} explainer failed ({type(exc).__name__}: {exc})"
         return self._agnostic_engine(background, problem)
 
-    def _fast_output(self, family: str, estimator: Any) -> str:
+    def _fast_output(self, kind: str, estimator: Any) -> str:
         if self.task == "regression":
-            return "predicted value"
+            # A HistGradientBoosting model with a log link predicts exp of the sum of its trees.
+            log_link = is_hist_gradient_boosting(estimator) and getattr(estimator, "loss", None) in _LOG_LINK_LOSSES
+            return _LOG_PREDICTION if log_link else "predicted value"
         label = self._target.label
-        names = _names(estimator)
-        if family == "tree" and not names & _MARGIN_TREES:
+        estimator_names = names(estimator)
+        if kind == "tree" and not estimator_names & MARGIN_TREES:
             return f"probability of class {label}"
-        if family == "tree" or names & _LOG_ODDS_LINEAR or getattr(estimator, "loss", None) == "log_loss":
+        if kind == "tree" or estimator_names & LOG_ODDS_LINEAR or getattr(estimator, "loss", None) == "log_loss":
             return f"log-odds of class {label}" if self._target.binary else f"raw score (softmax logit) of class {label}"
         return f"decision score for class {label}"
 
     def _reference_output(self) -> tuple[Callable[[pd.DataFrame], np.ndarray] | None, str]:
         """The model method whose output the explanation must add up to, and its description."""
         model, target = self.model, self._target
+        if self.task == "regression" and self.output == _LOG_PREDICTION:
+            return (lambda X: np.log(model.predict(X))), self.output
         if self.task == "regression":
             return (model.predict if hasattr(model, "predict") else None), "predicted value"
         if self.output.startswith("probability") and hasattr(model, "predict_proba"):
@@ -407,7 +295,7 @@ class ModelExplainer:
         if not np.allclose(base + phi.sum(axis=1), expected, rtol=1e-6, atol=1e-6):
             raise ExplainError("its contributions do not add up to the model's output")
 
-    def _agnostic_engine(self, background: pd.DataFrame | None, problem: str) -> _AgnosticEngine:
+    def _agnostic_engine(self, background: pd.DataFrame | None, problem: str) -> AgnosticEngine:
         model, target = self.model, self._target
         predict: Callable[[pd.DataFrame], np.ndarray]
         if self.task == "classification" and hasattr(model, "predict_proba"):
@@ -425,12 +313,12 @@ class ModelExplainer:
         because = f" ({problem})" if problem else ""
         if background is None:
             raise ExplainError(
-                f"cannot explain {self._who()} without background data: the model-agnostic explainer{because} "
+                f"cannot explain {self._who()} without background data: the sampling explainer{because} "
                 "needs a background sample, e.g. rows of the reference data"
             )
         sample = self._sample(background, AGNOSTIC_BACKGROUND_ROWS)
         try:
-            return _AgnosticEngine(predict, sample, self.seed)
+            return AgnosticEngine(predict, sample, self.seed, **self._budget)
         except Exception as exc:
             raise ExplainError(
                 f"cannot explain {self._who()}: calling it on the background data failed with {type(exc).__name__}: {exc}"
@@ -443,10 +331,7 @@ class ModelExplainer:
         return frame.sample(n=rows, random_state=self.seed) if len(frame) > rows else frame
 
     def _empty_base(self) -> float:
-        engine = self._engine
-        if isinstance(engine, _AgnosticEngine):
-            return engine.sampler.base_value
-        return self._target.pick_expected(engine.explainer.expected_value)
+        return float(self._engine.base_value)
 
     def _contributions(self, X: pd.DataFrame) -> tuple[float, np.ndarray]:
         try:

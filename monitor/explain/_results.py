@@ -34,7 +34,8 @@ def json_safe(value: Any) -> Any:
 class GlobalExplanation:
     """Mean absolute contribution of each original feature over a seeded sample of a batch.
 
-    ``importance`` is ordered from most to least important.
+    ``importance`` is ordered from most to least important. ``description`` is the explainer's
+    one-sentence account of itself (which explainer, why, at what cost), shown next to the figures.
     """
 
     importance: dict[str, float]
@@ -43,6 +44,7 @@ class GlobalExplanation:
     n_rows: int
     seed: int
     method: str = ""
+    description: str = ""
 
     def ranking(self) -> list[str]:
         """Feature names from most to least important."""
@@ -57,6 +59,7 @@ class GlobalExplanation:
             "n_rows": int(self.n_rows),
             "seed": int(self.seed),
             "method": self.method,
+            "description": self.description,
         }
 
 
