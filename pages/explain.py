@@ -28,6 +28,8 @@ snap = snaps[batch_ids.index(chosen)]
 explain = snap["explain"]
 st.caption(f"Explainer: {explain.get('explainer')} · output explained: {explain.get('output')} · "
            f"{explain.get('n_rows')} rows sampled (seed {explain.get('seed')})")
+if explain.get("fallback"):
+    st.info(f"**Approximate explanations.** {explain.get('description')}", icon="ℹ️")
 
 left, right = st.columns(2)
 with left:

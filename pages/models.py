@@ -52,11 +52,14 @@ with right:
 
 with st.expander("How to onboard a new model"):
     st.markdown(
-        "1. In the training job, call `monitor.log_reference(train_df)` inside the MLflow run that logs the model, "
-        "and register the model.\n"
-        "2. In the scoring job, call `monitor.log_batch(name, features, predictions, model_version=...)` for each batch "
-        "(and `monitor.log_labels(name, batch_id, labels)` when labels arrive).\n"
-        "3. Add one `[[models]]` table to `monitor.toml`, run `python -m monitor validate`, then `python -m monitor run`."
+        "1. Training job: `monitor.log_model(model, \"<registered name>\", reference=train_df, validation=holdout_df, "
+        "target=\"<label column>\")`.\n"
+        "2. `python -m monitor onboard <registered name> --append` writes the model's `[[models]]` table; review it.\n"
+        "3. Scoring job: `monitor.log_batch(name, features, predictions, model_version=...)` for each batch, inside "
+        "`with monitor.pipeline_run(\"<pipeline>\")` to record the run, and `monitor.log_labels(name, batch_id, labels)` "
+        "when labels arrive.\n"
+        "4. `python -m monitor validate`, then `python -m monitor run` (or the button above).\n\n"
+        "The README's \"Onboarding a new model\" walks through it with an example."
     )
 with st.expander("Settings in force"):
     st.json(svc.settings.describe())

@@ -237,3 +237,72 @@ def test_validate_suggests_the_registered_model_and_column_meant(demo, tmp_path)
     assert "registered models: loan-default-classifier, store-demand-regressor" in loan
     demand = next(m for m in messages if m.startswith("model 'store_demand'"))
     assert "temperatur" in demand and "(did you mean 'temperature'?)" in demand
+
+
+# -- a model without an exact explainer: said by the job and the page ------------------------------------
+@pytest.fixture(scope="module")
+def knn_workspace(tmp_path_factory):
+    """A workspace with one KNN pipeline (no exact explainer), one logged batch, monitored once."""
+    from sklearn.compose import make_column_transformer
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    import monitor
+    from monitor.bootstrap import build_service
+
+    root = tmp_path_factory.mktemp("knn")
+    settings = Settings(workspace=root / ".monitor", spec=root / "monitor.toml")
+    settings.workspace.mkdir()
+    rng = np.random.default_rng(3)
+    numeric = [f"x{i}" for i in range(7)]  # enough columns that exact enumeration would cost too much
+    frame = pd.DataFrame(rng.normal(size=(600, 7)), columns=numeric).assign(colour=rng.choice(["red", "blue"], 600))
+    frame["y"] = ((frame["x0"] + frame["x1"] > 0) ^ (frame["colour"] == "red")).astype(int)
+    model = make_pipeline(make_column_transformer((StandardScaler(), numeric), (OneHotEncoder(), ["colour"])),
+                          KNeighborsClassifier(15)).fit(frame[[*numeric, "colour"]], frame["y"])
+    version = monitor.log_model(model, "knn-rm", reference=frame[:400], validation=frame[400:], target="y",
+                                tracking_uri=settings.mlflow_tracking_uri)
+    settings.spec.write_text('[[models]]\nname = "knn"\nregistered_model = "knn-rm"\ntask = "classification"\n'
+                             f'numeric_features = {numeric}\ncategorical_features = ["colour"]\nprediction = "prediction"\n'
+                             'score = "score"\ntarget = "y"\n[models.explain]\nsample_size = 40\n')
+    X = frame[[*numeric, "colour"]][:100]
+    monitor.log_batch("knn", X, pd.DataFrame({"prediction": model.predict(X), "score": model.predict_proba(X)[:, 1]}),
+                      model_version=version, spec=settings.spec, tracking_uri=settings.mlflow_tracking_uri,
+                      artifact_root=settings.artifact_root)
+    service = build_service(settings)
+    said: list[str] = []
+    result = service.run_job(progress=lambda done, total, message: said.append(message))
+    assert result.ok, [str(f) for f in result.failed]
+    return settings, service, said
+
+
+@pytest.mark.slow
+def test_the_job_says_when_a_model_takes_the_sampling_explainer(knn_workspace):
+    _, service, said = knn_workspace
+    line = next(m for m in said if "slower path" in m)
+    assert line.startswith("[knn] version 1: explanations use a slower path: Sampling explainer") and "KNeighborsClassifier" in line
+    explain = service.snapshots("knn")[0]["explain"]
+    assert explain["fallback"] and explain["description"].startswith("Sampling explainer")
+
+
+@pytest.mark.slow
+def test_validate_and_the_page_say_it_too(knn_workspace, monkeypatch):
+    import streamlit as st
+
+    from monitor.validate import validate
+    from tests.app.apptest import open_page
+
+    settings, service, _ = knn_workspace
+    warning = next(p for p in validate(service) if "explanations:" in p.message)
+    assert warning.severity == "warning" and "Sampling explainer" in warning.message
+    monkeypatch.setenv("MONITOR_WORKSPACE", str(settings.workspace))
+    monkeypatch.setenv("MONITOR_SPEC", str(settings.spec))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    try:
+        at = open_page("pages/explain.py", "knn", errors_allowed=False)
+        assert any(i.value.startswith("**Approximate explanations.** Sampling explainer") for i in at.info), \
+            [i.value for i in at.info]
+    finally:
+        st.cache_resource.clear()
+        st.cache_data.clear()
