@@ -32,6 +32,8 @@ class Baseline:
     metrics: dict[str, Any] | None
     source: str
     honest: bool
+    unseen: pd.DataFrame | None = dataclasses.field(default=None, repr=False, compare=False)
+    """Features, target, prediction and score of rows the model did not train on (for fitting estimators)."""
 
 
 def baseline_plan(spec, reference: pd.DataFrame, validation: pd.DataFrame | None) -> str:
@@ -59,7 +61,14 @@ def _metrics(spec, truth, prediction, score) -> dict[str, Any]:
     return performance(spec.task, truth, prediction, score)
 
 
-def _out_of_fold(spec, model, reference: pd.DataFrame, seed: int) -> dict[str, Any]:
+def _unseen(spec, X: pd.DataFrame, y, prediction, score) -> pd.DataFrame:
+    frame = X.reset_index(drop=True).assign(**{spec.target: pd.Series(y).to_numpy(), spec.prediction: prediction})
+    if spec.score and score is not None:
+        frame[spec.score] = score
+    return frame
+
+
+def _out_of_fold(spec, model, reference: pd.DataFrame, seed: int) -> tuple[dict[str, Any], pd.DataFrame]:
     from sklearn.base import clone
     from sklearn.model_selection import KFold, StratifiedKFold
 
@@ -79,7 +88,8 @@ def _out_of_fold(spec, model, reference: pd.DataFrame, seed: int) -> dict[str, A
         if s is not None:
             score[test] = s
     prediction = pd.Series(prediction).infer_objects()
-    return _metrics(spec, y, prediction, score if not np.isnan(score).all() else None)
+    score = score if not np.isnan(score).all() else None
+    return _metrics(spec, y, prediction, score), _unseen(spec, X, y, prediction.to_numpy(), score)
 
 
 def baseline_performance(spec, model, reference: pd.DataFrame, validation: pd.DataFrame | None = None,
@@ -88,17 +98,19 @@ def baseline_performance(spec, model, reference: pd.DataFrame, validation: pd.Da
     if not spec.target:
         return Baseline(None, "no target column", False)
     if validation is not None and spec.target in validation.columns and model is not None:
-        p, s = _predict(spec, model, validation[list(spec.features)])
+        X = validation[list(spec.features)]
+        p, s = _predict(spec, model, X)
         return Baseline(_metrics(spec, validation[spec.target], p, s),
-                        f"validation data ({len(validation)} rows the model did not train on)", True)
+                        f"validation data ({len(validation)} rows the model did not train on)", True,
+                        _unseen(spec, X, validation[spec.target], p, s))
     if spec.target not in reference.columns:
         return Baseline(None, f"the reference data has no '{spec.target}' column", False)
     if model is None:
         return Baseline(None, "the model could not be loaded", False)
     try:
-        metrics = _out_of_fold(spec, model, reference, seed)
+        metrics, unseen = _out_of_fold(spec, model, reference, seed)
         rows = min(len(reference), CV_MAX_ROWS)
-        return Baseline(metrics, f"{CV_FOLDS}-fold cross-validation on the reference ({rows} rows)", True)
+        return Baseline(metrics, f"{CV_FOLDS}-fold cross-validation on the reference ({rows} rows)", True, unseen)
     except Exception as exc:  # a model that cannot be cloned or refitted: say so, use the weaker in-sample figure
         p, s = _predict(spec, model, reference[list(spec.features)])
         return Baseline(_metrics(spec, reference[spec.target], p, s),
