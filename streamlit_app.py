@@ -3,39 +3,22 @@
 Login is on when ``.streamlit/secrets.toml`` has an ``[auth]`` table (Microsoft Entra ID under
 ``[auth.microsoft]``). Then a signed-out user sees only the sign-in page, and a signed-in user sees the
 page groups of the personas that the ``personas`` setting grants to their groups or app roles
-(see ``monitor.access``); with no persona, a "no access" page.
+(see ``monitor.access``); with no persona, a "no access" page. Every page also checks access itself
+(``ui.gate.require_access``), so the navigation is not the only gate.
 """
 
 import streamlit as st
 
-from monitor.access import AccessPolicy, login_provider
-from monitor.config import Settings
 from monitor.errors import SettingsError
-from ui.cache import secrets_table
+from monitor.escape import md
+from ui.gate import PAGES, access, no_access_page, sign_in_page, sign_out_button
 
 st.set_page_config(page_title="MLOps Monitor", page_icon="📈", layout="wide")
 
-# Page groups by persona (monitor.access.PERSONAS), in that order.
-PAGES = {
-    "business": ("Business", [
-        st.Page("pages/business.py", title="Model health", icon="🩺", url_path="health"),
-    ]),
-    "data_engineering": ("Data engineering", [
-        st.Page("pages/data_engineer.py", title="Pipelines & data", icon="🛠️", url_path="pipelines"),
-    ]),
-    "data_science": ("Data science", [
-        st.Page("pages/drift.py", title="Drift", icon="📉", url_path="drift"),
-        st.Page("pages/explain.py", title="Explainability", icon="🔍", url_path="explain"),
-        st.Page("pages/provenance.py", title="Provenance", icon="🕸️", url_path="provenance"),
-        st.Page("pages/models.py", title="Models & onboarding", icon="🧩", url_path="models"),
-    ]),
-}
 
-
-def _sign_out() -> None:
-    with st.sidebar:
-        st.caption(f"Signed in as **{st.user.get('name') or st.user.get('email') or 'unknown'}**")
-        st.button("Sign out", on_click=st.logout, key="sign-out")
+def _group(persona: str) -> tuple[str, list]:
+    label, pages = PAGES[persona]
+    return label, [st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url_path) for p in pages]
 
 
 def _with_home(groups: dict[str, list]) -> dict[str, list]:
@@ -52,38 +35,22 @@ def _with_home(groups: dict[str, list]) -> dict[str, list]:
 
 
 def _pages() -> dict[str, list] | list:
-    auth = secrets_table("auth")
-    if auth is None:
-        return _with_home({label: pages for label, pages in PAGES.values()})
     try:
-        provider = login_provider(auth)
-        policy = AccessPolicy.parse(Settings.load(secrets=secrets_table("monitor")).personas)
+        granted = access()
     except SettingsError as exc:
-        st.error(f"**Settings problem.** {exc}")
+        st.error(f"**Settings problem.** {md(exc)}")
         st.stop()
-
-    if not st.user.get("is_logged_in"):
+    if not granted.login:
+        return _with_home(dict(_group(p) for p in PAGES))
+    if not granted.signed_in:
         def sign_in() -> None:
-            st.title("MLOps Monitor")
-            st.write("Drift, explanations, KPIs and provenance of the team's models. Sign in with your work account.")
-            label = "Sign in with Microsoft" if provider == "microsoft" else "Sign in"
-            st.button(label, on_click=st.login, args=(provider,), type="primary", key="sign-in")
+            sign_in_page(granted.provider)
 
         return [st.Page(sign_in, title="Sign in", icon="🔐", url_path="login")]
-
-    _sign_out()
-    personas = policy.personas(st.user)
-    if personas:
-        return _with_home({PAGES[p][0]: PAGES[p][1] for p in personas})
-
-    def no_access() -> None:
-        st.title("No access")
-        st.error("You are signed in, but none of your groups or app roles gives access to a page of the monitor. "
-                 "Ask the monitor's administrator to map one of them to a persona in the `MONITOR_PERSONAS` setting.")
-        with st.expander("Your groups and app roles"):
-            st.json({"groups": st.user.get("groups") or [], "roles": st.user.get("roles") or []})
-
-    return [st.Page(no_access, title="No access", icon="⛔", url_path="no-access")]
+    sign_out_button()
+    if granted.personas:
+        return _with_home(dict(_group(p) for p in granted.personas))
+    return [st.Page(no_access_page, title="No access", icon="⛔", url_path="no-access")]
 
 
 st.navigation(_pages()).run()

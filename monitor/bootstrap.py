@@ -29,7 +29,9 @@ def build_pipeline_source(settings: Settings, store: SnapshotStore) -> PipelineR
 
 
 def build_mlflow(settings: Settings) -> MlflowSource:
-    return MlflowSource(settings.mlflow_tracking_uri, settings.mlflow_registry_uri)
+    # The monitor reads MLflow; it never creates an empty local database for a wrong workspace folder.
+    return MlflowSource(settings.mlflow_tracking_uri, settings.mlflow_registry_uri, budget=settings.backend_timeout,
+                        must_exist=True)
 
 
 def build_service(settings: Settings | None = None):

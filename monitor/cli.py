@@ -13,7 +13,12 @@ def _service(args):
     from monitor.bootstrap import build_service
     from monitor.config import Settings
 
-    return build_service(Settings.load())
+    service = build_service(Settings.load())
+    if getattr(args, "command", None) == "run":
+        # Fail at once, naming MLflow, when it is missing (a wrong workspace folder) or does not answer,
+        # rather than once per model after each one's wait.
+        service.mlflow.ping()
+    return service
 
 
 def _cmd_validate(args) -> int:
@@ -23,7 +28,8 @@ def _cmd_validate(args) -> int:
     for p in problems:
         print(p)
     errors = sum(p.severity == "error" for p in problems)
-    print(f"monitor.toml: {errors} error(s), {len(problems) - errors} warning(s)")
+    warnings = sum(p.severity == "warning" for p in problems)
+    print(f"monitor.toml: {errors} error(s), {warnings} warning(s)")
     return 1 if errors else 0
 
 
@@ -48,22 +54,47 @@ def _cmd_demo(args) -> int:
     from monitor.config import Settings
     from monitor.demo import build_demo
 
-    build_demo(Settings.load(), progress=lambda m: print(m, flush=True))
+    settings = Settings.load()
+    hint = (f"the demo workspace in {settings.workspace} is not finished; run `python -m monitor demo` again to finish it "
+            f"(nothing is logged twice), or delete that folder to start over")
+    try:
+        build_demo(settings, progress=lambda m: print(m, flush=True))
+    except KeyboardInterrupt:
+        print(f"interrupted: {hint}", file=sys.stderr)
+        return 130
+    except MonitorError as exc:
+        print(f"error: {exc}\n{hint}", file=sys.stderr)
+        return 2
     return 0
 
 
 def _cmd_migrate(args) -> int:
+    from pathlib import Path
+
     from monitor.bootstrap import build_store
     from monitor.config import Settings
     from monitor.migrate import migrate_store
+    from monitor.sources.pipelines import PIPELINE_PARTITION
+    from monitor.store.sqlite import SqliteSnapshotStore
 
-    source_settings = Settings.load(env={"MONITOR_WORKSPACE": args.source_workspace} if args.source_workspace else {})
     target_settings = Settings.load()
-    if target_settings.store == "sqlite" and target_settings.snapshot_db.resolve() == source_settings.snapshot_db.resolve():
+    workspace = Path(args.source_workspace) if args.source_workspace else target_settings.workspace
+    source_db = Settings(workspace=workspace).snapshot_db
+    if target_settings.store == "sqlite" and target_settings.snapshot_db.resolve() == source_db.resolve():
         print("migrate-store: the target is the source; set MONITOR_STORE=cosmos and MONITOR_COSMOS_* first", file=sys.stderr)
         return 2
+    if not source_db.is_file():
+        print(f"migrate-store: no snapshot store at {source_db} (source workspace {workspace}, from "
+              f"{'--source-workspace' if args.source_workspace else 'MONITOR_WORKSPACE, default .monitor'}); nothing was migrated",
+              file=sys.stderr)
+        return 2
     service = _service(args)
-    counts = migrate_store(build_store(source_settings), build_store(target_settings), service.spec.names)
+    source = SqliteSnapshotStore(source_db)
+    if not any(source.kinds(p) for p in [*service.spec.names, PIPELINE_PARTITION]):
+        print(f"migrate-store: {source_db} holds no documents of the models in monitor.toml "
+              f"({', '.join(service.spec.names)}); nothing was migrated", file=sys.stderr)
+        return 1
+    counts = migrate_store(source, build_store(target_settings), service.spec.names)
     for error in counts["errors"]:
         print(f"FAILED {error}", file=sys.stderr)
     print(f"documents copied: {counts['copied']}, unchanged: {counts['unchanged']}, failed: {counts['failed']}")
@@ -75,6 +106,19 @@ def _cmd_settings(args) -> int:
 
     for key, value in Settings.load().describe().items():
         print(f"{key} = {value}")
+    return 0
+
+
+def _cmd_onboard(args) -> int:
+    from monitor.config import Settings
+    from monitor.onboard import onboard
+
+    proposal = onboard(Settings.load(), args.registered_model, name=args.name, version=args.version,
+                       target=args.target, task=args.task, append=args.append)
+    print(proposal.text, end="")
+    if proposal.appended_to is not None:
+        print(f"appended model '{proposal.name}' to {proposal.appended_to}; it parses. Review it, then run "
+              "`python -m monitor validate`", file=sys.stderr)
     return 0
 
 
@@ -92,6 +136,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--source-workspace", help="workspace folder holding snapshots.db (default: MONITOR_WORKSPACE)")
     p.set_defaults(fn=_cmd_migrate)
     sub.add_parser("settings", help="print the resolved settings (secrets masked)").set_defaults(fn=_cmd_settings)
+    p = sub.add_parser("onboard", help="propose the [[models]] table of a registered model (print or append it)")
+    p.add_argument("registered_model", metavar="REGISTERED_MODEL", help="name of the model in the MLflow registry")
+    p.add_argument("--name", help="the monitor's name for it (default: the registered name, lower case, '_' for other characters)")
+    p.add_argument("--version", help="model version (default: the newest)")
+    p.add_argument("--target", help="the label column (default: the reference column that is not a model input)")
+    p.add_argument("--task", choices=("classification", "regression"), help="override the task read from the model")
+    p.add_argument("--append", action="store_true", help="append the table to the onboarding file (MONITOR_SPEC)")
+    p.set_defaults(fn=_cmd_onboard)
     args = parser.parse_args(argv)
     try:
         return args.fn(args)

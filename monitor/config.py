@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.errors import SettingsError
+from monitor.redact import mask, register_secret
 
 __all__ = ["Settings", "SETTING_NAMES"]
 
@@ -45,6 +46,7 @@ class Settings:
     adf_base_url: str = "https://management.azure.com"
     demo: bool = False
     personas: str = ""
+    backend_timeout: float = 20.0
 
     @property
     def mlflow_tracking_uri(self) -> str:
@@ -91,6 +93,8 @@ class Settings:
             raw[name] = value
         kwargs = {name: _coerce(name, value) for name, value in raw.items()}
         settings = cls(**kwargs)
+        register_secret(settings.cosmos_key, *(_password(u) for u in (settings.tracking_uri, settings.registry_uri)),
+                        *(env.get(name) for name in _SECRET_ENV))
         settings._check()
         return settings
 
@@ -105,6 +109,8 @@ class Settings:
             raise SettingsError("MONITOR_COSMOS_ENDPOINT / MONITOR_COSMOS_KEY are set but MONITOR_STORE is not 'cosmos'")
         if self.store == "cosmos" and self.sqlite_path is not None:
             raise SettingsError("MONITOR_SQLITE_PATH is set but MONITOR_STORE is 'cosmos'")
+        if not 0 < self.backend_timeout <= 3600:
+            raise SettingsError(f"MONITOR_BACKEND_TIMEOUT must be a number of seconds between 0 and 3600, got {self.backend_timeout:g}")
         if self.pipelines == "adf":
             missing = [n for n in ("adf_subscription_id", "adf_resource_group", "adf_factory") if not getattr(self, n)]
             if missing:
@@ -114,18 +120,31 @@ class Settings:
             raise SettingsError(f"MONITOR_TRACKING_URI '{uri}' is not a sqlite:, http(s)://, file: or databricks URI")
 
     def describe(self) -> dict[str, str]:
-        """Settings as shown to users, with secrets masked."""
+        """Settings as shown to users: the key hidden, every other value masked (:func:`monitor.redact.mask`)."""
         out = {}
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
             if field.name == "cosmos_key" and value:
                 value = "***"
-            out[field.name] = str(value)
-        out["tracking_uri"] = self.mlflow_tracking_uri
+            out[field.name] = mask(str(value))
+        out["tracking_uri"] = mask(self.mlflow_tracking_uri)
         return out
 
 
 SETTING_NAMES = tuple(f.name for f in dataclasses.fields(Settings))
+# Credentials read by MLflow, the Databricks SDK and azure-identity from the environment: never shown.
+_SECRET_ENV = ("DATABRICKS_TOKEN", "DATABRICKS_CLIENT_SECRET", "ARM_CLIENT_SECRET", "AZURE_CLIENT_SECRET",
+               "MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN")
+
+
+def _password(uri: str) -> str | None:
+    """The password of a URI's user info, if it has one."""
+    import urllib.parse
+
+    try:
+        return urllib.parse.urlsplit(uri).password if "@" in uri else None
+    except ValueError:
+        return None
 _TYPES = {f.name: f.type for f in dataclasses.fields(Settings)}
 
 
@@ -140,6 +159,11 @@ def _coerce(name: str, value: Any) -> Any:
         if text in ("0", "false", "no", "off", ""):
             return False
         raise SettingsError(f"{_PREFIX}{name.upper()} must be true or false, got '{value}'")
+    if kind == "float":
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise SettingsError(f"{_PREFIX}{name.upper()} must be a number, got '{value}'") from None
     if kind in ("Path", "Path | None"):
         text = str(value).strip()
         if not text:

@@ -11,7 +11,7 @@ twelve weekly scoring batches through the logging API. From week 7 on, problems 
   appears; the week-8 run of its ingestion pipeline fails and is re-run three hours later.
 
 Weeks 1-6 are drawn from the training distribution. Building is idempotent: a workspace that
-already holds the demo is left as it is.
+already holds the demo is left as it is, and a build that was interrupted is finished by the next one.
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from monitor.batches import log_batch, log_labels, log_reference
+from monitor import _demo_state as state
+from monitor.batches import TAG, log_batch, log_labels, log_reference
 from monitor.sources.pipelines import ActivityRun, LocalPipelineRunSource, PipelineRun
 
 __all__ = ["build_demo", "DEMO_MODELS", "loan_frame", "demand_frame", "DEMO_WEEKS", "DRIFT_FROM_WEEK"]
@@ -162,7 +163,12 @@ def _run(pipeline: str, start: dt.datetime, minutes: float, status: str, params:
 
 
 def build_demo(settings, progress: Callable[[str], None] = print, now: dt.datetime | None = None) -> bool:
-    """Build the demo workspace described in the module docstring. Returns False if it was already built."""
+    """Build the demo workspace described in the module docstring. Returns False if it was already built.
+
+    Resumable: a build interrupted at any point (killed, out of disk, Ctrl-C) is finished by running it
+    again, and ends with the same batches, one model version per model and the same pipeline runs as
+    an uninterrupted build (see :mod:`monitor._demo_state`).
+    """
     import mlflow
     from mlflow import MlflowClient
 
@@ -174,22 +180,31 @@ def build_demo(settings, progress: Callable[[str], None] = print, now: dt.dateti
         progress(f"demo workspace already built in {workspace}")
         return False
     workspace.mkdir(parents=True, exist_ok=True)
-    mlflow.set_tracking_uri(settings.mlflow_tracking_uri)
+    uri = settings.mlflow_tracking_uri
+    mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(settings.mlflow_registry_uri)
-    client = MlflowClient()
+    client = MlflowClient(tracking_uri=uri, registry_uri=settings.mlflow_registry_uri)
     store = build_store(settings)
     pipelines = LocalPipelineRunSource(store)
+    # One random stream in a fixed order: a resumed build draws exactly what an uninterrupted one draws,
+    # and only skips the writes that are already done.
     rng = np.random.default_rng(SEED)
-    end = _last_monday(now or dt.datetime.now(dt.timezone.utc))
+    end = state.plan_end(workspace, _last_monday(now or dt.datetime.now(dt.timezone.utc)))
     week_time = {w: end - dt.timedelta(weeks=DEMO_WEEKS - w) for w in range(1, DEMO_WEEKS + 1)}
     artifact_root = settings.artifact_root if settings.is_local_mlflow else None
     for spec in DEMO_MODELS:
-        progress(f"[{spec.name}] training on synthetic data and registering '{spec.registered_model}'")
         trained_at = week_time[1] - dt.timedelta(weeks=2)
         extract, acts = _run(spec.training_pipeline, trained_at - dt.timedelta(hours=3), 42, "Succeeded",
                              {"model": spec.name, "purpose": "training"})
         pipelines.record(extract, acts)
-        model = _train_and_register(client, spec, rng, trained_at, extract.run_id, artifact_root)
+        model = _Trained(spec, *spec.make(12000, rng))
+        version = state.find_version(client, spec.registered_model)
+        if version is None:
+            progress(f"[{spec.name}] training on synthetic data and registering '{spec.registered_model}'")
+            version = _train_and_register(client, spec, model, trained_at, extract.run_id, artifact_root, progress)
+        else:
+            progress(f"[{spec.name}] version {version} of '{spec.registered_model}' is already registered")
+        logged = state.logged_batches(client, spec.name, progress)
         late_labels: dict[str, tuple[int, np.ndarray]] = {}
         for week in range(1, DEMO_WEEKS + 1):
             t = week_time[week]
@@ -209,16 +224,20 @@ def build_demo(settings, progress: Callable[[str], None] = print, now: dt.dateti
             run, acts = _run(spec.pipeline, t - dt.timedelta(hours=1), usual, "Succeeded", params)
             pipelines.record(run, acts)
             frame, truth = spec.make(spec.batch_rows + int(rng.integers(-150, 150)), rng, drifted=week >= DRIFT_FROM_WEEK)
-            preds = _predictions(model, frame, spec.task)
-            labels_now = truth if spec.task == "regression" else None
-            log_batch(spec.name, frame, preds, model_version="1", labels=labels_now, batch_time=t,
-                      pipeline_run_id=run.run_id, batch_id=batch_id, artifact_root=artifact_root)
             if spec.task == "classification":
                 late_labels[batch_id] = (week, truth)
+            if batch_id in logged:
+                progress(f"[{spec.name}] week {week:2d}: batch {batch_id} is already logged")
+                continue
+            preds = _predictions(model.fitted, frame, spec.task)
+            labels_now = truth if spec.task == "regression" else None
+            log_batch(spec.name, frame, preds, model_version=version, labels=labels_now, batch_time=t,
+                      pipeline_run_id=run.run_id, batch_id=batch_id, tracking_uri=uri, artifact_root=artifact_root)
             progress(f"[{spec.name}] week {week:2d}: logged batch {batch_id} ({len(frame)} rows)")
         for batch_id, (week, truth) in late_labels.items():
-            if week + LABEL_DELAY_WEEKS <= DEMO_WEEKS:
-                log_labels(spec.name, batch_id, truth)
+            done = logged.get(batch_id)
+            if week + LABEL_DELAY_WEEKS <= DEMO_WEEKS and not (done and done.data.tags.get(TAG + "labels_digest")):
+                log_labels(spec.name, batch_id, truth, tracking_uri=uri)
         progress(f"[{spec.name}] labels attached for weeks 1-{DEMO_WEEKS - LABEL_DELAY_WEEKS}"
                  if spec.task == "classification" else f"[{spec.name}] labels logged with each batch")
     marker.write_text(json.dumps({"built_at": dt.datetime.now(dt.timezone.utc).isoformat(), "end": end.isoformat(),
@@ -226,6 +245,18 @@ def build_demo(settings, progress: Callable[[str], None] = print, now: dt.dateti
     return True
 
 
+class _Trained:
+    """The demo model of one spec, fitted on first use (a resumed build may not need it at all)."""
+
+    def __init__(self, spec: DemoModel, frame: pd.DataFrame, truth: np.ndarray):
+        self.spec, self.frame, self.truth = spec, frame, truth
+        self._fitted = None
+
+    @property
+    def fitted(self):
+        if self._fitted is None:
+            self._fitted = _pipeline(self.spec.numeric, self.spec.categorical, self.spec.task).fit(self.frame, self.truth)
+        return self._fitted
 
 
 def _predictions(model, frame: pd.DataFrame, task: str) -> pd.DataFrame:
@@ -235,20 +266,29 @@ def _predictions(model, frame: pd.DataFrame, task: str) -> pd.DataFrame:
     return pd.DataFrame({"prediction": model.predict(frame).round(2)})
 
 
-def _train_and_register(client, spec: DemoModel, rng: np.random.Generator, trained_at: dt.datetime,
-                        pipeline_run_id: str, artifact_root: str | None):
-    """Train the demo model on seeded data, log its run and reference data, register version 1; return the model."""
+def _train_and_register(client, spec: DemoModel, trained: _Trained, trained_at: dt.datetime, pipeline_run_id: str,
+                        artifact_root: str | None, progress: Callable[[str], None]) -> str:
+    """Log the demo model's training run and reference data and register it; return the version.
+
+    Picks up where an interrupted build stopped: a version already registered from a demo training
+    run is completed, training runs that never got one are deleted first.
+    """
     import mlflow
 
-    frame, truth = spec.make(12000, rng)
-    model = _pipeline(spec.numeric, spec.categorical, spec.task).fit(frame, truth)
-    name = f"monitor/{spec.name}/training"
+    end_time = _ms(trained_at + dt.timedelta(minutes=20))
+    pending = state.clear_orphan_training_runs(client, spec.name, spec.registered_model, progress)
+    if pending is not None:
+        info = client.get_model_version(spec.registered_model, pending)
+        state.complete_version(client, spec.registered_model, pending, info.run_id, end_time)
+        return pending
+    frame, truth, model = trained.frame, trained.truth, trained.fitted
+    name = state.training_experiment(spec.name)
     exp = client.get_experiment_by_name(name)
     exp_id = exp.experiment_id if exp else client.create_experiment(
         name, artifact_location=f"{artifact_root}/{spec.name}-training" if artifact_root else None)
     run = client.create_run(exp_id, start_time=_ms(trained_at), run_name=f"train {spec.registered_model}",
                             tags={"monitor.kind": "training", "monitor.model": spec.name,
-                                  "monitor.pipeline_run_id": pipeline_run_id})
+                                  "monitor.pipeline_run_id": pipeline_run_id, state.DEMO_TAG: "1"})
     with mlflow.start_run(run_id=run.info.run_id):
         mlflow.log_params({"estimator": type(model[-1]).__name__, "n_estimators": 100, "max_depth": 3,
                            "train_rows": len(frame), "seed": SEED})
@@ -264,8 +304,8 @@ def _train_and_register(client, spec: DemoModel, rng: np.random.Generator, train
             mlflow.log_metric("train_mae", float(mean_absolute_error(truth, model.predict(frame))))
         with warnings.catch_warnings():  # schema hints about integer columns do not apply to this model
             warnings.simplefilter("ignore", UserWarning)
-            mlflow.sklearn.log_model(model, name="model", registered_model_name=spec.registered_model,
-                                     input_example=frame.head(3), serialization_format="cloudpickle")
-    client.set_terminated(run.info.run_id, "FINISHED", end_time=_ms(trained_at + dt.timedelta(minutes=20)))
-    client.set_registered_model_alias(spec.registered_model, "champion", "1")
-    return model
+            info = mlflow.sklearn.log_model(model, name="model", registered_model_name=spec.registered_model,
+                                            input_example=frame.head(3), serialization_format="cloudpickle")
+    version = str(info.registered_model_version)
+    state.complete_version(client, spec.registered_model, version, run.info.run_id, end_time)
+    return version

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import pandas as pd
 
+from monitor.escape import sanitise_evidently_html
 from monitor.spec import ModelSpec
 
 __all__ = ["evidently_html"]
 
 
 def evidently_html(spec: ModelSpec, reference: pd.DataFrame, current: pd.DataFrame) -> str:
-    """Evidently's DataDriftPreset of ``current`` against ``reference`` as a standalone HTML page."""
+    """Evidently's DataDriftPreset of ``current`` against ``reference`` as a standalone HTML page.
+
+    Values from the data are escaped where the page embeds them (see
+    :func:`monitor.escape.sanitise_evidently_html`), so opening the downloaded file runs no script
+    taken from the data.
+    """
     from evidently import DataDefinition, Dataset, Report
     from evidently.presets import DataDriftPreset
 
@@ -21,4 +27,5 @@ def evidently_html(spec: ModelSpec, reference: pd.DataFrame, current: pd.DataFra
     ref = Dataset.from_pandas(reference[columns].reset_index(drop=True), data_definition=definition)
     cur = Dataset.from_pandas(current[columns].reset_index(drop=True), data_definition=definition)
     snapshot = Report([DataDriftPreset()]).run(cur, ref)
-    return snapshot.get_html_str(as_iframe=False)
+    # The data (category values, column names) is embedded in a <script>: make it inert there.
+    return sanitise_evidently_html(snapshot.get_html_str(as_iframe=False))

@@ -2,11 +2,14 @@
 
 import streamlit as st
 
+from monitor.escape import md
 from monitor.kpis import Period, kpi_frame, portfolio_frame, unavailable
 from monitor.summary import business_summary_html
 from ui import cache, kpi_cards
+from ui.gate import require_access
 from ui.widgets import backend_warnings, download_csv, model_picker, period_picker, service_or_stop
 
+require_access(__file__)
 st.title("Model health")
 svc = service_or_stop()
 backend_warnings()
@@ -38,7 +41,7 @@ st.dataframe(portfolio_frame(reports), hide_index=True, width="stretch", column_
 report = reports[svc.spec.names.index(name)]
 st.divider()
 kpi_cards.heading(report)
-st.caption(svc.model(name).description)
+st.caption(md(svc.model(name).description))
 kpi_cards.metric_cards(report)
 
 if report.kpis and report.kpi("health").value is not None:

@@ -3,10 +3,14 @@
 import pandas as pd
 import streamlit as st
 
+from monitor.escape import md
 from monitor.kpis import kpi_frame, runs_frame
 from monitor.views import findings_frame
 from ui import cache, kpi_cards
+from ui.gate import require_access
 from ui.widgets import backend_warnings, download_csv, empty_state, model_picker, period_picker, service_or_stop
+
+require_access(__file__)
 
 st.title("Pipelines & data")
 svc = service_or_stop()
@@ -20,7 +24,7 @@ spec = svc.model(name)
 try:
     report = cache.engineer_kpis(name, start, end)
 except Exception as exc:
-    st.error(f"**The figures of {name} could not be computed.** {exc}")
+    st.error(f"**The figures of {md(name)} could not be computed.** {md(exc)}")
     st.stop()
 
 kpi_cards.heading(report)
@@ -36,13 +40,17 @@ if failed:
 
 st.subheader("Pipeline runs")
 if not spec.pipelines:
-    empty_state(f"No pipelines are linked to **{name}**.",
-                "List the pipelines that feed it under `pipelines = [...]` in its `monitor.toml` table.")
+    empty_state(f"No pipelines are linked to **{md(name)}**.",
+                "List the pipelines that feed it under `pipelines = [...]` in its `monitor.toml` table, and record "
+                "their runs with `monitor.pipeline_run(...)` where Azure Data Factory does not run them.")
 else:
     flagged = [r["run_id"] for r in report.kpi("duration").details.get("flagged", [])]
     runs = runs_frame(cache.pipeline_runs(start, end, tuple(spec.pipelines)), flagged)
     if runs.empty:
-        empty_state(f"No runs of {', '.join(spec.pipelines)} in this period.")
+        empty_state(f"No runs of {md(', '.join(spec.pipelines))} in this period.",
+                    "Pipelines that Azure Data Factory does not run record their runs with "
+                    "`with monitor.pipeline_run(\"<pipeline>\"):` around their work, or `monitor.log_pipeline_run(...)` "
+                    "(see the README, \"Onboarding a new model\").")
     else:
         st.plotly_chart(kpi_cards.runs_timeline(runs), width="stretch")
         f1, f2 = st.columns(2)

@@ -3,9 +3,13 @@
 import pandas as pd
 import streamlit as st
 
+from monitor.escape import inline_code, md
 from monitor.views import distribution_frame, drift_label, feature_table, findings_frame, overall_frame
 from ui import cache, charts
+from ui.gate import require_access
 from ui.widgets import backend_warnings, download_csv, empty_state, model_picker, period_picker, service_or_stop
+
+require_access(__file__)
 
 st.title("Drift")
 svc = service_or_stop()
@@ -18,7 +22,7 @@ with c2:
 spec = svc.model(name)
 snaps = cache.snapshots(name, start, end)
 if not snaps:
-    empty_state(f"No snapshots for **{name}** in this period.",
+    empty_state(f"No snapshots for **{md(name)}** in this period.",
                 "Log batches with `monitor.log_batch`, then run `python -m monitor run` (or the job on the Models page).")
     st.stop()
 
@@ -26,11 +30,11 @@ trend = overall_frame(snaps)
 latest = snaps[-1]
 overall = latest["drift"]["overall"]
 m1, m2, m3, m4 = st.columns(4)
-m1.metric("Latest batch", latest["ts"][:10], help=latest["batch_id"])
+m1.metric("Latest batch", latest["ts"][:10], help=md(latest["batch_id"]))
 m2.metric("Dataset drift", "DRIFT" if overall["drifted"] else "no drift")
 m3.metric("Drifted features", f"{overall['n_drifted']} / {overall['n_features']}")
 m4.metric("Importance-weighted drift", f"{overall['weighted_score']:.2f}" if overall.get("weighted_score") is not None else "—")
-st.caption(f"Rule: {overall.get('rule', '')}")
+st.caption(f"Rule: {md(overall.get('rule', ''))}")
 st.plotly_chart(charts.drift_trend(trend, threshold=overall.get("share_threshold")), width="stretch")
 
 batch_ids = [s["batch_id"] for s in snaps]
@@ -57,18 +61,18 @@ with right:
                            for s in snaps])
     st.plotly_chart(charts.feature_trend(series, feature, result.get("threshold")), width="stretch")
 if result.get("error"):
-    st.warning(f"{feature}: {result['error']}")
+    st.warning(f"{md(feature)}: {md(result['error'])}")
 
 st.subheader("Prediction and target drift")
 p1, p2 = st.columns(2)
 pred = snap["prediction"].get("drift") or {}
 with p1:
-    st.markdown(f"**Prediction `{spec.prediction}`** — {drift_label(pred)}")
+    st.markdown(f"**Prediction {inline_code(spec.prediction)}** — {md(drift_label(pred))}")
     st.plotly_chart(charts.distributions(distribution_frame(pred), "Predictions: reference vs this batch"), width="stretch")
 with p2:
     target = snap.get("target_drift")
     if target:
-        st.markdown(f"**Target `{spec.target}`** — {drift_label(target)}")
+        st.markdown(f"**Target {inline_code(spec.target)}** — {md(drift_label(target))}")
         st.plotly_chart(charts.distributions(distribution_frame(target), "Target: reference vs this batch"), width="stretch")
     else:
         empty_state("No labels for this batch yet: target drift and performance appear when they arrive.")
@@ -86,7 +90,7 @@ if st.button("Build the Evidently report for this batch", key="evidently"):
         try:
             html = svc.evidently_report_html(name, chosen)
         except Exception as exc:
-            st.error(f"Could not build the Evidently report: {exc}")
+            st.error(f"Could not build the Evidently report: {md(exc)}")
             html = None
     if html:
         st.download_button("Download the report (HTML)", html, file_name=f"{name}-{chosen}-evidently.html", mime="text/html")

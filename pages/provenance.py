@@ -10,10 +10,14 @@ UI selections in st.session_state:
 
 import streamlit as st
 
+from monitor.escape import md
 from monitor.lineage import KIND_LABELS, neighbourhood, to_dot, trace_back
 from ui import cache
+from ui.gate import require_access
 from ui.graph import details, draw, legend
 from ui.widgets import backend_warnings, empty_state, period_picker, service_or_stop
+
+require_access(__file__)
 
 
 def _forget_click() -> None:
@@ -41,10 +45,10 @@ try:
     records = cache.lineage_records(key)
     graph = cache.lineage_graph(key, start, end)
 except Exception as exc:  # a broken backend says so; the rest of the app keeps working
-    st.error(f"**The provenance graph could not be built.** {exc}")
+    st.error(f"**The provenance graph could not be built.** {md(exc)}")
     st.stop()
 for problem in records.problems:
-    st.warning(problem, icon="⚠️")
+    st.warning(md(problem), icon="⚠️")
 if not graph.nodes:
     empty_state("Nothing to trace yet for these models.",
                 "Scoring jobs log batches with `monitor.log_batch(..., pipeline_run_id=...)`; then run `python -m monitor run`.")
@@ -90,7 +94,7 @@ with right:
         details(node, graph)
 
 if path is not None:
-    st.subheader(f"Trace back from {labels[trace]}")
+    st.subheader(f"Trace back from {md(labels[trace])}")
     st.dataframe([{"kind": KIND_LABELS[n.kind], "node": n.label, "status": n.status, "time": n.time, "id": n.id}
                   for n in path.nodes], hide_index=True, width="stretch")
 

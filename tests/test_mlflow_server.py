@@ -125,8 +125,9 @@ def test_unreachable_tracking_server_names_the_backend(tmp_path, monkeypatch):
            "MONITOR_SPEC": str(tmp_path / "monitor.toml"), "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0",
            "MLFLOW_HTTP_REQUEST_TIMEOUT": "3"}
     out = subprocess.run([sys.executable, "-m", "monitor", "run"], capture_output=True, text=True, env=env, timeout=300)
-    assert out.returncode == 1
-    assert "model 'remote_loans'" in out.stderr and "MLflow is unreachable or failed" in out.stderr
+    assert out.returncode == 2  # stopped before any model: MLflow was checked first
+    assert out.stderr.startswith("error: MLflow is unreachable or failed: searching experiments: ") and \
+        f"127.0.0.1:{settings.tracking_uri.rsplit(':', 1)[1]}" in out.stderr
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "3")
     status = build_service(settings).backend_status()

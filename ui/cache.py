@@ -17,6 +17,7 @@ import streamlit as st
 from monitor.bootstrap import build_service
 from monitor.config import Settings
 from monitor.errors import MonitorError
+from monitor.escape import md
 from monitor.service import MonitorService
 
 TTL = 60
@@ -30,7 +31,7 @@ def guarded(fn: Callable) -> Callable:
         try:
             return fn(*args, **kwargs)
         except MonitorError as exc:
-            st.error(f"**{exc}**")
+            st.error(f"**{md(exc)}**")
             st.stop()
 
     return wrapper

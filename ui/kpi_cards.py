@@ -7,6 +7,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
+from monitor.escape import md
 from monitor.kpis import LIGHTS, STATUS_WORDS, ModelKpis
 
 STATUS_COLORS = {"Succeeded": "#2e7d32", "Failed": "#c62828", "Cancelled": "#6d4c41", "InProgress": "#1565c0",
@@ -23,14 +24,14 @@ def metric_cards(report: ModelKpis) -> None:
             st.metric(kpi.label, kpi.display, kpi.delta_display, delta_color=kpi.delta_color, help=kpi.help, border=True,
                       chart_data=trend if len(trend) > 1 else None, chart_type="line",
                       delta_description="vs previous period" if kpi.delta_display else None)
-            st.caption(f"{LIGHTS[kpi.status]} {kpi.note}")
+            st.caption(f"{LIGHTS[kpi.status]} {md(kpi.note)}")
 
 
 def heading(report: ModelKpis) -> None:
     """The model name with its traffic light, and the empty-state message when there is one."""
-    st.subheader(f"{LIGHTS[report.status]} {report.model} — {STATUS_WORDS[report.status]}")
+    st.subheader(f"{LIGHTS[report.status]} {md(report.model)} — {STATUS_WORDS[report.status]}")
     if report.message:
-        st.info(report.message, icon="ℹ️")
+        st.info(md(report.message), icon="ℹ️")
 
 
 def runs_timeline(frame: pd.DataFrame) -> go.Figure:

@@ -7,36 +7,51 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 
 import streamlit as st
 
 from monitor.errors import MonitorError, SettingsError, SpecError
+from monitor.escape import csv_safe, md
+from monitor.redact import mask
 from ui import cache
+from ui.gate import require_access
 
 
 def service_or_stop():
-    """The service, or a clear error box and a stop when settings or monitor.toml are broken."""
+    """The service, or a clear error box and a stop when settings or monitor.toml are broken.
+
+    It checks access first (:func:`ui.gate.require_access` for the calling page file), so a page
+    never reaches the service for a visitor who may not see it.
+    """
+    require_access(sys._getframe(1).f_globals.get("__file__"))
     try:
         svc = cache.service()
-        svc.spec  # noqa: B018
+        for name, problems in svc.spec.broken.items():
+            st.error(f"**Model '{md(name)}' is disabled: its table in monitor.toml is broken.** The other models work. "
+                     "Fix it and reload:\n\n" + "\n".join(f"- {md(p)}" for p in problems))
         return svc
     except SettingsError as exc:
-        st.error(f"**Settings problem.** {exc}")
+        st.error(f"**Settings problem.** {md(exc)}")
     except SpecError as exc:
-        st.error("**monitor.toml has problems.** Fix them and reload:\n\n" + "\n".join(f"- {p}" for p in exc.problems))
+        st.error("**monitor.toml has problems.** Fix them and reload:\n\n" + "\n".join(f"- {md(p)}" for p in exc.problems))
     except MonitorError as exc:
-        st.error(f"**Backend problem.** {exc}")
+        st.error(f"**Backend problem.** {md(exc)}")
     st.stop()
 
 
 def backend_warnings() -> None:
-    """Say which backend is unreachable; the page goes on with what it can show."""
+    """Say which backend is unreachable; the page goes on with what it can show (credentials masked)."""
     for name, problem in cache.backend_status().items():
         if problem:
-            st.warning(f"**{name}** is unreachable: {problem}", icon="⚠️")
+            st.warning(f"**{md(mask(name))}** is unreachable: {md(mask(problem))}", icon="⚠️")
 
 
 def model_picker(models: list[str], label: str = "Model") -> str:
+    if not models:
+        empty_state("No model can be monitored yet.",
+                    "Add a `[[models]]` table to monitor.toml, or fix the broken ones named above, and reload.")
+        st.stop()
     if st.session_state.get("model") not in models:
         st.session_state["model"] = models[0]
     return st.selectbox(label, models, key="model")
@@ -57,4 +72,4 @@ def empty_state(message: str, hint: str = "") -> None:
 
 
 def download_csv(frame, name: str, label: str = "Download CSV") -> None:
-    st.download_button(label, frame.to_csv(index=False).encode(), file_name=name, mime="text/csv", key=f"dl-{name}")
+    st.download_button(label, csv_safe(frame).to_csv(index=False).encode(), file_name=name, mime="text/csv", key=f"dl-{name}")

@@ -24,11 +24,14 @@ from monitor.drift.methods import get_method
 from monitor.drift.profile import ReferenceProfile
 from monitor.spec import DriftSpec
 
-__all__ = ["ColumnDrift", "DriftReport", "compute_drift", "column_drift", "default_method", "DEFAULTS"]
+__all__ = ["ColumnDrift", "DriftReport", "compute_drift", "column_drift", "default_method", "DEFAULTS",
+           "MIN_REFERENCE_VALUES"]
 
 # Default method per column kind, with the effect-size threshold; see bench/README_drift.md.
 DEFAULTS = {"numeric": ("wasserstein_guarded", 0.1), "categorical": ("jensenshannon_guarded", 0.04)}
 DIST_CATEGORIES = 30
+MIN_REFERENCE_VALUES = 30
+"""Fewer usable reference values than this say nothing about drift: the column gets an error, not a verdict."""
 
 
 def default_method(kind: str) -> tuple[str, float]:
@@ -154,6 +157,9 @@ def column_drift(profile: ReferenceProfile, column: str, values: pd.Series, meth
     error = None
     if ref.count == 0:
         error = f"column '{column}' has no usable values in the reference (all missing or infinite)"
+    elif ref.count < MIN_REFERENCE_VALUES:
+        error = (f"column '{column}' has only {ref.count} usable value(s) in the reference; at least "
+                 f"{MIN_REFERENCE_VALUES} are needed to judge drift, so no verdict was made")
     elif cur.n == 0:
         error = f"column '{column}': the batch is empty"
     elif cur.count == 0:
@@ -232,6 +238,12 @@ def compute_drift(profile: ReferenceProfile, batch: pd.DataFrame, spec: DriftSpe
     findings: list[dict[str, Any]] = []
     if len(batch) == 0:
         findings.append(finding("empty_batch", None, "critical", "the batch has no rows; no drift could be computed", 0))
+    if profile.n_rows < MIN_REFERENCE_VALUES:
+        findings.append(finding(
+            "small_reference", None, "warning",
+            f"the reference data has only {profile.n_rows} row(s); at least {MIN_REFERENCE_VALUES} are needed to judge drift, "
+            "so features with fewer reference values get no verdict (log a larger reference with monitor.log_reference)",
+            profile.n_rows))
 
     def one(column: str) -> ColumnDrift:
         try:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from monitor.errors import BackendError
+from monitor.net import CONNECT_TIMEOUT, DEFAULT_BUDGET, READ_TIMEOUT, BudgetExceeded, quiet_insecure_tls, within
 from monitor.sources.pipelines import ActivityRun, PipelineRun, PipelineRunSource
 from monitor.store.base import to_iso
 
@@ -38,7 +39,8 @@ class AdfPipelineRunSource(PipelineRunSource):
     """Pipeline runs of one data factory.
 
     ``client_kwargs`` go to ``DataFactoryManagementClient`` unchanged (e.g. ``retry_total``,
-    ``connection_verify``).
+    ``connection_verify``); by default each request has a connect and a read timeout and each
+    call at most ``budget`` seconds in all (see :mod:`monitor.net`).
     """
 
     name = "Azure Data Factory pipeline runs"
@@ -51,6 +53,7 @@ class AdfPipelineRunSource(PipelineRunSource):
         *,
         credential: Any = None,
         base_url: str = "https://management.azure.com",
+        budget: float | None = DEFAULT_BUDGET,
         **client_kwargs: Any,
     ):
         missing = [n for n, v in (("subscription id", subscription_id), ("resource group", resource_group),
@@ -63,11 +66,14 @@ class AdfPipelineRunSource(PipelineRunSource):
         self.credential = credential
         self.base_url = base_url
         self.client_kwargs = client_kwargs
+        self.budget = budget
         self._client: Any = None
 
     @classmethod
     def from_settings(cls, settings: Settings, credential: Any = None, **client_kwargs: Any) -> AdfPipelineRunSource:
         """Build the source from ``MONITOR_ADF_*`` settings."""
+        client_kwargs.setdefault("timeout", settings.backend_timeout)
+        client_kwargs.setdefault("budget", settings.backend_timeout)
         return cls(
             settings.adf_subscription_id,
             settings.adf_resource_group,
@@ -89,9 +95,13 @@ class AdfPipelineRunSource(PipelineRunSource):
                 from azure.identity import DefaultAzureCredential
 
                 credential = DefaultAzureCredential()
-            self._client = DataFactoryManagementClient(
-                credential, self.subscription_id, base_url=self.base_url, **self.client_kwargs
-            )
+            # Bounded waits: a connect and a read timeout per request, two retries, and a total budget
+            # (``timeout``, seconds, retries included) unless the caller chose otherwise.
+            kwargs = {"connection_timeout": CONNECT_TIMEOUT, "read_timeout": READ_TIMEOUT, "retry_total": 2,
+                      "timeout": DEFAULT_BUDGET, **self.client_kwargs}
+            if kwargs.get("connection_verify") is False:
+                quiet_insecure_tls()
+            self._client = DataFactoryManagementClient(credential, self.subscription_id, base_url=self.base_url, **kwargs)
         return self._client
 
     def close(self) -> None:
@@ -104,7 +114,9 @@ class AdfPipelineRunSource(PipelineRunSource):
         from azure.core.exceptions import AzureError, HttpResponseError
 
         try:
-            return fn()
+            return within(self.budget, fn)
+        except BudgetExceeded as exc:
+            raise BackendError(_BACKEND, f"{self.factory} at {self.base_url}: {what} got {exc}") from exc
         except HttpResponseError as exc:
             raise BackendError(_BACKEND, f"{self.factory}: {what} failed: {_describe(exc)}") from exc
         except AzureError as exc:

@@ -15,8 +15,10 @@ from typing import Any
 
 import pandas as pd
 
-from monitor.batches import BATCH_FILE, LABEL_COLUMN, LABELS_FILE, REFERENCE_FILE, TAG, batch_experiment_name
+from monitor.batches import BATCH_FILE, LABEL_COLUMN, LABELS_FILE, REFERENCE_FILE, TAG, VALIDATION_FILE, batch_experiment_name
 from monitor.errors import BackendError, BatchError
+from monitor.net import DEFAULT_BUDGET, READ_TIMEOUT, Breaker, BudgetExceeded, within
+from monitor.redact import mask, public_url
 
 __all__ = ["BatchInfo", "ModelVersionInfo", "MlflowSource"]
 
@@ -66,24 +68,48 @@ def _ms_to_iso(ms: int | None) -> str | None:
 
 
 class MlflowSource:
-    """Reads what scoring and training jobs logged to MLflow."""
+    """Reads what scoring and training jobs logged to MLflow.
+
+    Each call has at most ``budget`` seconds (see :mod:`monitor.net`); after a call that got no
+    answer, calls fail at once for a while. With ``must_exist`` (as the composition root builds
+    it), a local SQLite tracking URI whose file does not exist is an error rather than a new,
+    empty database.
+    """
 
     name = "MLflow"
 
-    def __init__(self, tracking_uri: str, registry_uri: str | None = None):
+    def __init__(self, tracking_uri: str, registry_uri: str | None = None, budget: float | None = DEFAULT_BUDGET,
+                 must_exist: bool = False):
         self.tracking_uri = tracking_uri
         self.registry_uri = registry_uri or tracking_uri
+        self.budget = budget
+        self.must_exist = must_exist
         self._client = None
+        self._breaker = Breaker()
+
+    @property
+    def _long_budget(self) -> float | None:
+        """Budget of downloads and model loads, which move more bytes than metadata calls."""
+        return None if self.budget is None else 10 * self.budget
+
+    @property
+    def display_uri(self) -> str:
+        """The tracking URI as it may be shown to anyone (credentials masked)."""
+        return mask(self.tracking_uri)
 
     @property
     def client(self):
         if self._client is None:
+            if self.must_exist:
+                for uri in dict.fromkeys((self.tracking_uri, self.registry_uri)):
+                    _require_database(uri)
             # Per-artifact progress bars would drown the job's own progress lines, and MLflow's default
-            # of seven retries with doubling back-off keeps a page waiting minutes for a server that is down.
+            # of seven retries with doubling back-off keeps a page waiting minutes for a server that is down:
+            # each request gets READ_TIMEOUT, each call the budget of _call.
             os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
             os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")
             os.environ.setdefault("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "1")
-            os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "60")
+            os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", f"{READ_TIMEOUT:.0f}")
             import mlflow
             from mlflow import MlflowClient
 
@@ -92,20 +118,28 @@ class MlflowSource:
             self._client = MlflowClient(tracking_uri=self.tracking_uri, registry_uri=self.registry_uri)
         return self._client
 
-    def _call(self, what: str, fn, *args, **kwargs):
+    def _call(self, what: str, fn, *args, budget: float | None | bool = True, **kwargs):
+        """``fn(*args, **kwargs)`` within ``budget`` seconds (default: the source's), its failures as BackendError."""
+        down = self._breaker.open_reason()
+        if down is not None:
+            raise BackendError(self.name, f"{what}: {self.display_uri} {down} a moment ago; not asked again yet")
+        seconds = self.budget if budget is True else (budget or None)
         try:
-            return fn(*args, **kwargs)
+            return within(seconds, fn, *args, **kwargs)
         except BatchError:
             raise
+        except BudgetExceeded as exc:
+            self._breaker.trip(str(exc))
+            raise BackendError(self.name, f"{what}: {self.display_uri} gave {exc}") from exc
         except Exception as exc:  # MLflow raises many types: report them as the backend failing
             from mlflow.exceptions import MlflowException
 
             if isinstance(exc, MlflowException) and getattr(exc, "error_code", "") == "RESOURCE_DOES_NOT_EXIST":
-                raise KeyError(f"{what}: not found in MLflow ({exc.message})") from exc
+                raise KeyError(mask(f"{what}: not found in MLflow ({exc.message})")) from exc
             raise BackendError(self.name, f"{what}: {exc}") from exc
 
     def ping(self) -> None:
-        self._call(f"searching experiments at {self.tracking_uri}", self.client.search_experiments, max_results=1)
+        self._call("searching experiments", self.client.search_experiments, max_results=1)
 
     # -- batches -------------------------------------------------------------------------------
     def list_batches(self, model: str) -> list[BatchInfo]:
@@ -134,15 +168,23 @@ class MlflowSource:
     def _download_parquet(self, run_id: str, artifact: str, what: str) -> pd.DataFrame | None:
         import mlflow
 
-        with tempfile.TemporaryDirectory() as tmp:
+        def download(tmp: str) -> str | None:
             try:
-                path = mlflow.artifacts.download_artifacts(
+                return mlflow.artifacts.download_artifacts(
                     run_id=run_id, artifact_path=artifact, dst_path=tmp, tracking_uri=self.tracking_uri
                 )
             except Exception as exc:
                 if "No such file" in str(exc) or "does not exist" in str(exc) or isinstance(exc, FileNotFoundError):
                     return None
-                raise BackendError(self.name, f"{what}: downloading {artifact} of run {run_id}: {exc}") from exc
+                folder = artifact.rsplit("/", 1)[0] if "/" in artifact else None
+                if artifact not in {a.path for a in self.client.list_artifacts(run_id, folder)}:
+                    return None  # the run never logged it: not a backend failure
+                raise
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = self._call(f"{what}: downloading {artifact} of run {run_id}", download, tmp, budget=self._long_budget)
+            if path is None:
+                return None
             try:
                 return pd.read_parquet(path)
             except Exception as exc:
@@ -207,6 +249,17 @@ class MlflowSource:
             f"name = '{registered_model}'",
         ))
 
+    def registered_model_names(self) -> list[str]:
+        """Names of every registered model, sorted."""
+        out, token = [], None
+        while True:
+            page = self._call("listing registered models", self.client.search_registered_models, max_results=1000,
+                              page_token=token)
+            out += [m.name for m in page]
+            token = getattr(page, "token", None)
+            if not token:
+                return sorted(out)
+
     def load_model(self, registered_model: str, version: str):
         """The native (scikit-learn) model of a version, for explanations."""
         import mlflow
@@ -214,7 +267,7 @@ class MlflowSource:
         self.client  # noqa: B018
         return self._call(
             f"loading model '{registered_model}' version {version}", mlflow.sklearn.load_model,
-            f"models:/{registered_model}/{version}",
+            f"models:/{registered_model}/{version}", budget=self._long_budget,
         )
 
     def run(self, run_id: str) -> dict[str, Any]:
@@ -238,10 +291,22 @@ class MlflowSource:
     def run_url(self, run: dict[str, Any]) -> str | None:
         """A browser link to the run, where the tracking server has a UI."""
         if self.tracking_uri.startswith(("http://", "https://")):
-            return f"{self.tracking_uri.rstrip('/')}/#/experiments/{run['experiment_id']}/runs/{run['run_id']}"
+            base = public_url(self.tracking_uri)
+            return f"{base.rstrip('/')}/#/experiments/{run['experiment_id']}/runs/{run['run_id']}"
         return None
 
     # -- reference data ------------------------------------------------------------------------
+    def validation_frame(self, model: str, reference: str, version: ModelVersionInfo) -> pd.DataFrame | None:
+        """The hold-out data logged beside the reference (``log_reference(..., validation=...)``), or None."""
+        if reference != "training" or not version.run_id:
+            return None
+        folder = VALIDATION_FILE.rsplit("/", 1)[0]
+        listed = self._call(f"model '{model}': listing {folder}/ of run {version.run_id}", self.client.list_artifacts,
+                            version.run_id, folder)
+        if VALIDATION_FILE not in {a.path for a in listed}:
+            return None
+        return self._download_parquet(version.run_id, VALIDATION_FILE, f"model '{model}' validation data")
+
     def reference_frame(self, model: str, reference: str, version: ModelVersionInfo, base_dir: Path | None = None) -> pd.DataFrame:
         """Reference data of a model version: the training run's logged reference, or a file."""
         if reference == "training":
@@ -259,4 +324,26 @@ class MlflowSource:
             path = base_dir / path
         if not path.exists():
             raise BatchError(f"model '{model}': field 'reference' points at {path}, which does not exist")
-        return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+        try:
+            return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path, encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise BatchError(f"model '{model}': field 'reference': {path} is not UTF-8 text (byte {exc.start}: "
+                             f"{exc.object[exc.start:exc.start + 1]!r}); save it as UTF-8 or Parquet") from exc
+        except Exception as exc:
+            raise BatchError(f"model '{model}': field 'reference': {path} cannot be read: {exc}") from exc
+
+
+def _require_database(uri: str) -> None:
+    """Refuse a local MLflow database that does not exist, instead of creating an empty one.
+
+    A wrong workspace folder would otherwise look like a workspace with nothing logged. The demo
+    and the logging API create the database; the monitor only reads it.
+    """
+    if not uri.startswith("sqlite:///"):
+        return
+    path = Path(uri[len("sqlite:///"):].split("?", 1)[0])
+    if str(path) in ("", ":memory:") or path.exists():
+        return
+    raise BackendError("MLflow", f"no MLflow database at {path}: the workspace folder (MONITOR_WORKSPACE) is wrong or "
+                                 f"was never set up; build the demo with `python -m monitor demo`, log batches with "
+                                 f"monitor.log_batch, or set MONITOR_TRACKING_URI")

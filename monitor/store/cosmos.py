@@ -27,6 +27,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from monitor.errors import BackendError
+from monitor.net import CONNECT_TIMEOUT, DEFAULT_BUDGET, READ_TIMEOUT, Breaker, BudgetExceeded, quiet_insecure_tls, within
 from monitor.store.base import SnapshotStore, StoreError
 
 if TYPE_CHECKING:
@@ -71,7 +72,7 @@ class CosmosSnapshotStore(SnapshotStore):
         create_if_missing: bool = True,
         page_size: int = 100,
         retry_attempts: int = 6,
-        retry_max_seconds: float = 60.0,
+        retry_max_seconds: float = DEFAULT_BUDGET,
         retry_backoff: float = 0.2,
         retry_backoff_max: float = 10.0,
         max_item_bytes: int = MAX_ITEM_BYTES,
@@ -95,10 +96,12 @@ class CosmosSnapshotStore(SnapshotStore):
         self._client: Any = None
         self._container: Any = None
         self._lock = threading.Lock()
+        self._breaker = Breaker()
 
     @classmethod
     def from_settings(cls, settings: Settings, **kwargs: Any) -> CosmosSnapshotStore:
         """Build the store from ``MONITOR_COSMOS_*`` settings; no key means managed identity."""
+        kwargs.setdefault("retry_max_seconds", settings.backend_timeout)
         return cls(
             settings.cosmos_endpoint,
             settings.cosmos_key or None,
@@ -135,7 +138,10 @@ class CosmosSnapshotStore(SnapshotStore):
                 from azure.identity import DefaultAzureCredential
 
                 credential = DefaultAzureCredential()
-            kwargs = {"retry_total": 0, "connection_policy": _single_attempt_policy(), **self.client_kwargs}
+            kwargs = {"retry_total": 0, "connection_policy": _single_attempt_policy(),
+                      "timeout": max(1, round(self.retry_max_seconds)), **self.client_kwargs}
+            if not self.connection_verify:
+                quiet_insecure_tls()
             self._client = CosmosClient(self.endpoint, credential=credential, connection_verify=self.connection_verify, **kwargs)
         database = self._client.get_database_client(self.database_name)
         container = database.get_container_client(self.container_name)
@@ -180,14 +186,23 @@ class CosmosSnapshotStore(SnapshotStore):
         from azure.core.exceptions import AzureError, ServiceRequestError, ServiceResponseError
         from azure.cosmos.exceptions import CosmosHttpResponseError
 
+        down = self._breaker.open_reason()
+        if down is not None:
+            raise BackendError(_BACKEND, f"{self._where}: {what} not tried: {down} a moment ago")
         started = time.monotonic()
         attempt = 0
         while True:
             attempt += 1
             try:
-                return fn()
+                # A last attempt gets at least 2 s, so a short bound still lets one request complete.
+                return within(max(2.0, self.retry_max_seconds - (time.monotonic() - started)), fn)
             except (BackendError, StoreError):
                 raise
+            except BudgetExceeded as exc:
+                elapsed = time.monotonic() - started
+                self._breaker.trip(f"gave no answer within {elapsed:.1f}s")
+                raise BackendError(_BACKEND, f"{self._where}: {what} got no answer within {elapsed:.0f} s "
+                                             f"({attempt} attempt(s))") from exc
             except CosmosHttpResponseError as exc:
                 if exc.status_code not in _TRANSIENT_STATUS:
                     raise BackendError(_BACKEND, f"{self._where}: {what} failed: {_describe(exc)}") from exc
@@ -202,6 +217,8 @@ class CosmosSnapshotStore(SnapshotStore):
                 delay = max(delay, hint)
             elapsed = time.monotonic() - started
             if attempt >= self.retry_attempts or elapsed + delay > self.retry_max_seconds:
+                if not isinstance(error, CosmosHttpResponseError):  # no answer at all: do not wait again at once
+                    self._breaker.trip(f"gave up after {attempt} attempt(s) in {elapsed:.1f}s ({failure})")
                 raise BackendError(
                     _BACKEND,
                     f"{self._where}: {what} gave up after {attempt} attempt(s) in {elapsed:.1f}s: {failure}",
@@ -290,6 +307,8 @@ def _single_attempt_policy() -> Any:
 
     policy = ConnectionPolicy()
     policy.RetryOptions = RetryOptions(max_retry_attempt_count=0, max_wait_time_in_seconds=0)
+    policy.RequestTimeout = CONNECT_TIMEOUT
+    policy.ReadTimeout = READ_TIMEOUT
     return policy
 
 

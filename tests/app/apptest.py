@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
+
+
+def shown(markdown: str) -> str:
+    """The text a markdown element shows: its source without the backslash escapes of literal characters."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
 
 
 def open_page(path: str, model: str | None = None, errors_allowed: bool = True) -> AppTest:

@@ -3,6 +3,8 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app.apptest import shown
+
 AUTH = {
     "redirect_uri": "http://localhost:8501/oauth2callback",
     "cookie_secret": "test-cookie-secret",
@@ -79,7 +81,7 @@ def test_malformed_mapping_stops_with_the_setting_named():
 def test_incomplete_auth_table_says_what_is_missing():
     auth = {**AUTH, "microsoft": {k: v for k, v in AUTH["microsoft"].items() if k != "client_secret"}}
     at = _app(_signed_in(groups=["grp-bi"]), auth=auth)
-    assert "[auth.microsoft] client_secret" in at.error[0].value
+    assert "[auth.microsoft] client_secret" in shown(at.error[0].value)
     assert not at.title
 
 
