@@ -59,7 +59,7 @@ class MonitorService:
         """Each backend's name mapped to None when reachable, else what is wrong."""
         status: dict[str, str | None] = {}
         for name, probe in (
-            (f"MLflow ({self.mlflow.tracking_uri})", self.mlflow.ping),
+            (f"MLflow ({self.mlflow.display_uri})", self.mlflow.ping),
             (self.store.name, self.store.ping),
             (self.pipelines.name, lambda: self.pipelines.query(dt.datetime.now(dt.timezone.utc), None)),
         ):

@@ -57,7 +57,7 @@ def _check_model(service, model) -> list[Problem]:
         names = mlflow.registered_model_names()
         listing = ", ".join(names[:20]) + (" …" if len(names) > 20 else "") if names else "none"
         return [Problem("error", f"{label}: field 'registered_model': no registered model '{model.registered_model}' in "
-                                 f"MLflow ({mlflow.tracking_uri}){_did_you_mean(model.registered_model, names)}; "
+                                 f"MLflow ({mlflow.display_uri}){_did_you_mean(model.registered_model, names)}; "
                                  f"registered models: {listing}")]
     versions = mlflow.model_versions(model.registered_model)
     if not versions:

@@ -3,9 +3,13 @@
 import pandas as pd
 import streamlit as st
 
+from monitor.escape import md
 from monitor.views import importance_frame, overall_frame
 from ui import cache, charts
+from ui.gate import require_access
 from ui.widgets import backend_warnings, download_csv, empty_state, model_picker, period_picker, service_or_stop
+
+require_access(__file__)
 
 st.title("Explainability")
 svc = service_or_stop()
@@ -19,7 +23,7 @@ spec = svc.model(name)
 snaps = [s for s in cache.snapshots(name, start, end) if (s.get("explain") or {}).get("importance")]
 if not snaps:
     errors = {(s.get("explain") or {}).get("error") for s in cache.snapshots(name, start, end)} - {None}
-    empty_state(f"No explanations for **{name}** in this period.", "; ".join(sorted(errors)))
+    empty_state(f"No explanations for **{md(name)}** in this period.", md("; ".join(sorted(errors))))
     st.stop()
 
 batch_ids = [s["batch_id"] for s in snaps]
@@ -29,7 +33,7 @@ explain = snap["explain"]
 st.caption(f"Explainer: {explain.get('explainer')} · output explained: {explain.get('output')} · "
            f"{explain.get('n_rows')} rows sampled (seed {explain.get('seed')})")
 if explain.get("fallback"):
-    st.info(f"**Approximate explanations.** {explain.get('description')}", icon="ℹ️")
+    st.info(f"**Approximate explanations.** {md(explain.get('description'))}", icon="ℹ️")
 
 left, right = st.columns(2)
 with left:
@@ -45,7 +49,7 @@ with st.expander("Row by row: how each feature pushed the predictions of this ba
         order = pd.Series(explain["importance"]).sort_values(ascending=False).index.tolist()
         st.plotly_chart(charts.beeswarm(cache.explain_sample(name, chosen), order), width="stretch")
     except Exception as exc:
-        st.warning(f"Per-row contributions are unavailable for {chosen}: {exc}")
+        st.warning(f"Per-row contributions are unavailable for {md(chosen)}: {md(exc)}")
 
 st.subheader("Attribution drift")
 trend = overall_frame(snaps)
@@ -67,15 +71,15 @@ else:
     needle = st.text_input("Value contains", key="explain-needle")
     hits = frame.index[frame[col].astype(str).str.contains(needle, regex=False)] if needle else frame.index[:0]
     if needle and not len(hits):
-        st.warning(f"No row of this batch has '{needle}' in {col}.")
+        st.warning(f"No row of this batch has '{md(needle)}' in {md(col)}.")
         st.stop()
     row = int(st.selectbox("Matching rows", hits.tolist()[:200], key="explain-hit")) if len(hits) else 0
 try:
     local = cache.explain_row(name, chosen, row)
 except Exception as exc:
-    st.error(f"Cannot explain row {row} of {chosen}: {exc}")
+    st.error(f"Cannot explain row {row} of {md(chosen)}: {md(exc)}")
     st.stop()
-st.info(local["sentence"])
+st.info(md(local["sentence"]))
 l1, l2 = st.columns([2, 1])
 with l1:
     st.plotly_chart(charts.waterfall(local), width="stretch")

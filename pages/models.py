@@ -3,9 +3,13 @@
 import pandas as pd
 import streamlit as st
 
+from monitor.escape import md
 from monitor.validate import validate
 from ui import cache
+from ui.gate import require_access
 from ui.widgets import backend_warnings, service_or_stop
+
+require_access(__file__)
 
 st.title("Models & onboarding")
 svc = service_or_stop()
@@ -30,10 +34,10 @@ with left:
     if st.button("Validate now"):
         with st.spinner("Checking monitor.toml against MLflow..."):
             problems = validate(svc)
-        if not problems:
+        if not any(p.severity == "error" for p in problems):
             st.success("monitor.toml is valid: every model, column and reference was found.")
         for p in problems:
-            (st.error if p.severity == "error" else st.warning)(p.message)
+            {"error": st.error, "warning": st.warning}.get(p.severity, st.info)(md(p.message))
 with right:
     st.subheader("Monitoring job")
     st.caption("Computes a snapshot for every logged batch that has none yet (`python -m monitor run`).")
@@ -48,7 +52,7 @@ with right:
         cache.clear()
         (st.success if result.ok else st.error)(result.summary())
         for failure in result.failed:
-            st.error(str(failure))
+            st.error(md(str(failure)))
 
 with st.expander("How to onboard a new model"):
     st.markdown(

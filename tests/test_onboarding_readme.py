@@ -45,13 +45,18 @@ def user_code_lines() -> int:
 @pytest.fixture(scope="module")
 def onboarded(tmp_path_factory):
     """A fresh workspace with the third model onboarded by the README's steps; yields (workspace, outputs)."""
-    import mlflow
     import streamlit as st
+    from mlflow.tracking._model_registry import utils as registry
     from mlflow.tracking._tracking_service import utils as tracking  # the raw value: None when never set
 
     workspace = tmp_path_factory.mktemp("third-model")
-    saved_env = {k: os.environ.get(k) for k in ("MONITOR_WORKSPACE", "MONITOR_SPEC")}
-    saved_uri, saved_cwd = tracking._tracking_uri, os.getcwd()
+    saved_env = {k: os.environ.get(k) for k in ("MONITOR_WORKSPACE", "MONITOR_SPEC", "MLFLOW_TRACKING_URI",
+                                                 "MLFLOW_REGISTRY_URI")}
+    saved_uri, saved_registry, saved_cwd = tracking._tracking_uri, registry._registry_uri, os.getcwd()
+    # A new user's job: MLflow has not been pointed anywhere (earlier tests in this process may have).
+    tracking._tracking_uri, registry._registry_uri = None, None
+    os.environ.pop("MLFLOW_TRACKING_URI", None)
+    os.environ.pop("MLFLOW_REGISTRY_URI", None)
     os.environ["MONITOR_WORKSPACE"] = str(workspace / ".monitor")
     os.environ["MONITOR_SPEC"] = str(workspace / "monitor.toml")
     os.chdir(workspace)
@@ -87,7 +92,7 @@ def onboarded(tmp_path_factory):
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-        mlflow.set_tracking_uri(saved_uri)
+        tracking._tracking_uri, registry._registry_uri = saved_uri, saved_registry
         st.cache_resource.clear()
         st.cache_data.clear()
 

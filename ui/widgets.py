@@ -27,8 +27,9 @@ def service_or_stop():
     require_access(sys._getframe(1).f_globals.get("__file__"))
     try:
         svc = cache.service()
+        others = "The other models work." if svc.spec.models else "No other model is onboarded."
         for name, problems in svc.spec.broken.items():
-            st.error(f"**Model '{md(name)}' is disabled: its table in monitor.toml is broken.** The other models work. "
+            st.error(f"**Model '{md(name)}' is disabled: its table in monitor.toml is broken.** {others} "
                      "Fix it and reload:\n\n" + "\n".join(f"- {md(p)}" for p in problems))
         return svc
     except SettingsError as exc:

@@ -50,4 +50,5 @@ def test_broken_monitor_toml_is_explained_on_every_page(demo, fresh_service, tmp
     fresh_service.setenv("MONITOR_SPEC", str(spec))
     at = _run("pages/drift.py")
     text = at.error[0].value
-    assert "monitor.toml has problems" in text and "field 'registered_model' is required" in text
+    assert "Model 'x' is disabled: its table in monitor.toml is broken." in text and "No other model is onboarded" in text
+    assert "field 'registered_model' is required" in text

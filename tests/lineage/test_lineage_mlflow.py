@@ -85,7 +85,7 @@ def records(tmp_path_factory):
         for week, version, pipeline_run_id in ((1, "1", scoring1.run_id), (2, "1", rerun2.run_id), (3, "2", None),
                                                (4, "9", "pr-missing")):
             log_batch(MODEL, feats, preds, model_version=version, batch_time=WEEK[week], batch_id=BATCH[week],
-                      pipeline_run_id=pipeline_run_id, tracking_uri=uri, artifact_root=root)
+                      pipeline_run_id=pipeline_run_id, tracking_uri=uri, artifact_root=root, spec=False)
         service.store.upsert(_snapshot(1, False, scoring1.run_id))
         service.store.upsert(_snapshot(2, True, rerun2.run_id))
         service.store.upsert(_snapshot(3, False, None))
