@@ -41,6 +41,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/drift.py
 	$(BIN)/python bench/false_alarms.py
 	$(BIN)/python bench/explain.py
+	$(BIN)/python bench/estimation.py
 	$(BIN)/python bench/lineage.py
 	$(BIN)/python bench/pages.py
 

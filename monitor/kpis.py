@@ -232,6 +232,11 @@ def _relative_loss(metric: str, value: float | None, baseline: float | None) -> 
     return -change if _HIGHER_BETTER[metric] else change
 
 
+def _estimated(snapshot: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The estimated metrics of a batch (made before its labels arrive), or an empty mapping."""
+    return (snapshot.get("estimated") or {}).get("metrics") or {}
+
+
 def _last_labelled(snaps: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
     return next((s for s in reversed(snaps) if s.get("performance")), None)
 
@@ -257,7 +262,16 @@ def health_score(spec: ModelSpec, snapshot: Mapping[str, Any], labelled: Mapping
     crit, warn = counts.get("critical", 0), counts.get("warning", 0)
     parts["data quality"] = (max(0.0, 100.0 - sum(QUALITY_PENALTY[k] * counts.get(k, 0) for k in QUALITY_PENALTY)),
                              f"{crit} serious and {warn} minor data problems in the latest batch")
-    if labelled is not None:
+    estimate = _estimated(snapshot)
+    if not snapshot.get("performance") and estimate:
+        metric = _primary_metric(spec, estimate)
+        loss = _relative_loss(metric, estimate.get(metric), (snapshot.get("baseline") or {}).get(metric))
+        if loss is not None:
+            word = "worse" if loss > 0 else "better"
+            parts["accuracy"] = (100 * max(0.0, min(1.0, 1 - loss / PERFORMANCE_TOLERANCE)),
+                                 f"estimated {_METRIC_NAMES[metric]} is {abs(loss):.0%} {word} than at baseline "
+                                 f"(labels of the batch of {_day(snapshot['ts'])} not in yet)")
+    elif labelled is not None:
         perf, base = labelled.get("performance") or {}, labelled.get("baseline") or {}
         metric = _primary_metric(spec, perf)
         loss = _relative_loss(metric, perf.get(metric), base.get(metric))
@@ -290,8 +304,11 @@ HELP = {
               "Source: stored batch snapshots.",
     "performance": "Main accuracy figure on the batches in the period whose labels have arrived (AUC, or accuracy, for "
                    "classifiers; mean absolute error for regressors), averaged weighted by labelled rows, against the "
-                   "baseline: the same figure on data the model did not train on (validation data, else cross-validation). Green within 5% of training, amber within 10%, red beyond. "
-                   "When no labels have arrived, the last known value and its date. Source: snapshot performance.",
+                   "baseline: the same figure on data the model did not train on (validation data, else "
+                   "cross-validation). Green within 5% of the baseline, amber within 10%, red beyond. While labels are "
+                   "late, the figure is estimated from the model's scores (classifiers) or inputs and predictions "
+                   "(regressors) and marked 'estimated'; with neither, the last known value and its date. "
+                   "Source: snapshot performance and estimate.",
     "volume": "Predictions made in the period (rows scored), against the usual volume: the typical batch size "
               "(median over all batches so far) × the batches the schedule expects in the period. Green within 25% "
               "of usual, amber within 50%, red beyond. Source: snapshot row counts, monitor.toml schedule_days.",
@@ -349,6 +366,9 @@ def _performance_kpi(spec: ModelSpec, snaps: Sequence[Mapping[str, Any]], period
     _, prev, _ = _period_performance(spec, _in(snaps, period.previous))
     last = _last_labelled(history)
     label = {"auc": "Accuracy (AUC)", "accuracy": "Accuracy", "mae": "Average error (MAE)"}[metric]
+    waiting = [s for s in current if not s.get("performance")]
+    if value is None and any(_estimated(s) for s in waiting):
+        return _estimated_kpi(spec, current, waiting, history, last)
     if last is None:
         return _kpi("performance", label, None, None, str, str, empty="awaiting labels", help=HELP["performance"],
                     note="No labels have arrived for this model yet: accuracy appears once they do.",
@@ -367,7 +387,6 @@ def _performance_kpi(spec: ModelSpec, snaps: Sequence[Mapping[str, Any]], period
     if base is not None and loss is not None:
         measured = f" ({last['baseline_source']})" if last.get("baseline_source") else ""
         notes.insert(0, f"Baseline {fmt(base)}{measured}: {abs(loss):.0%} {'worse' if loss > 0 else 'better'}.")
-    waiting = [s for s in current if not s.get("performance")]
     if waiting and used:
         notes.append(f"Labels are late for {len(waiting)} batch(es) since {_day(waiting[0]['ts'])}; last known value "
                      f"{fmt(last['performance'][metric])} on {_day(last['ts'])}.")
@@ -382,6 +401,32 @@ def _performance_kpi(spec: ModelSpec, snaps: Sequence[Mapping[str, Any]], period
                 details={"metric": metric, "baseline": base, "relative_loss": loss, "labels_late": _ids(waiting),
                          "last_known": {"batch_id": last["batch_id"], "ts": last["ts"],
                                         "value": last["performance"].get(metric)}})
+
+
+def _estimated_kpi(spec: ModelSpec, current: Sequence[Mapping[str, Any]], waiting: Sequence[Mapping[str, Any]],
+                   history: Sequence[Mapping[str, Any]], last: Mapping[str, Any] | None) -> Kpi:
+    """The performance KPI of a period whose labels are late: estimated from the model's scores, and said so."""
+    estimated = [s for s in waiting if _estimated(s)]
+    metric = _primary_metric(spec, _estimated(estimated[-1]))
+    value = _weighted(estimated, lambda s: _estimated(s).get(metric), lambda s: s["estimated"].get("n") or s.get("n_rows") or 1)
+    base = (estimated[-1].get("baseline") or {}).get(metric)
+    loss = _relative_loss(metric, value, base)
+    fmt = _fmt_metric(metric)
+    notes = [f"Estimated: labels are late for {len(waiting)} batch(es) since {_day(waiting[0]['ts'])}, so this is "
+             f"estimated from the model's {'scores' if spec.task == 'classification' else 'inputs and predictions'} "
+             f"({estimated[-1]['estimated'].get('method') or 'estimator'}); the realized value replaces it when labels arrive."]
+    if base is not None and loss is not None:
+        measured = f" ({estimated[-1]['baseline_source']})" if estimated[-1].get("baseline_source") else ""
+        notes.insert(0, f"Baseline {fmt(base)}{measured}: {abs(loss):.0%} {'worse' if loss > 0 else 'better'}.")
+    if last is not None and last["performance"].get(metric) is not None:
+        notes.append(f"Last realized value {fmt(last['performance'][metric])} on {_day(last['ts'])}.")
+    label = {"auc": "Accuracy (AUC)", "accuracy": "Accuracy", "mae": "Average error (MAE)"}[metric] + " · estimated"
+    return _kpi("performance", label, value, None, fmt, str, help=HELP["performance"], note=" ".join(notes),
+                status=_level(loss, PERFORMANCE_LEVELS) if loss is not None else "ok",
+                higher_is_better=_HIGHER_BETTER[metric], batch_ids=_ids(estimated),
+                trend=_series(history, lambda s: (s.get("performance") or {}).get(metric) or _estimated(s).get(metric)),
+                details={"metric": metric, "baseline": base, "relative_loss": loss, "labels_late": _ids(waiting),
+                         "estimated": True})
 
 
 def _expected_batches(first: dt.datetime, schedule_days: float, start: dt.datetime, end: dt.datetime) -> int:

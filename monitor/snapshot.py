@@ -16,7 +16,15 @@ from typing import Any
 import pandas as pd
 
 from monitor.errors import BatchError
-from monitor.performance import baseline_performance, baseline_plan, performance
+from monitor.performance import (
+    EstimationError,
+    baseline_performance,
+    baseline_plan,
+    estimate_performance,
+    estimator_from_dict,
+    fit_estimator,
+    performance,
+)
 from monitor.spec import ModelSpec
 from monitor.store.base import SCHEMA_VERSION, clean_json, to_iso
 
@@ -24,7 +32,7 @@ __all__ = ["ENGINE_VERSION", "ModelContext", "compute_snapshot", "fit_context", 
            "fingerprint", "spec_digest", "explainer_plan", "explainer_sentence", "baseline_plan"]
 
 # Bumped whenever what a snapshot holds changes, so `monitor run` recomputes old snapshots once.
-ENGINE_VERSION = "4"
+ENGINE_VERSION = "5"
 
 
 def snapshot_id(batch_id: str) -> str:
@@ -62,6 +70,8 @@ class ModelContext:
     trained_at: str | None = None
     run_id: str | None = None
     background: pd.DataFrame | None = None
+    estimator: Any = None  # monitor.performance.Estimator, or None when performance cannot be estimated
+    estimator_note: str | None = None
 
     def to_doc(self) -> dict[str, Any]:
         return {
@@ -71,6 +81,7 @@ class ModelContext:
             "run_id": self.run_id, "profile": self.profile.to_dict(), "reference_importance": self.reference_importance,
             "baseline": self.baseline, "explain_error": self.explain_error, "trained_at": self.trained_at,
             "background": None if self.background is None else self.background.to_dict(orient="list"),
+            "estimator": None if self.estimator is None else self.estimator.to_dict(), "estimator_note": self.estimator_note,
         }
 
     @classmethod
@@ -85,7 +96,9 @@ class ModelContext:
         return cls(spec=spec, version=doc["version"], profile=ReferenceProfile.from_dict(doc["profile"]),
                    reference_importance=doc.get("reference_importance"), baseline=doc.get("baseline") or {},
                    explainer=explainer, explain_error=error, trained_at=doc.get("trained_at"),
-                   run_id=doc.get("run_id"), background=background)
+                   run_id=doc.get("run_id"), background=background,
+                   estimator=estimator_from_dict(doc["estimator"]) if doc.get("estimator") else None,
+                   estimator_note=doc.get("estimator_note"))
 
 
 def _explainer(spec: ModelSpec, model, background: pd.DataFrame | None):
@@ -166,11 +179,13 @@ def fit_context(spec: ModelSpec, version: str, reference: pd.DataFrame, model, *
     profile = ReferenceProfile.fit(ref, spec.numeric_features, spec.categorical_features,
                                    extra_numeric=extra_num, extra_categorical=extra_cat)
     baseline: dict[str, Any] = {"n_rows": len(ref), "prediction": _prediction_summary(spec, ref)}
+    estimator, estimator_note = None, None
     if spec.target:
         honest = baseline_performance(spec, model, reference.reset_index(drop=True), validation, seed=spec.explain.seed)
         if honest.metrics is not None:
             baseline["performance"] = honest.metrics
         baseline["performance_source"] = honest.source
+        estimator, estimator_note = _fit_estimator(spec, honest.unseen)
     explainer, importance, error, background = None, None, None, None
     if spec.explain.enabled and model is not None:
         from monitor.explain import ExplainError
@@ -184,7 +199,40 @@ def fit_context(spec: ModelSpec, version: str, reference: pd.DataFrame, model, *
             except ExplainError as exc:
                 explainer, error = None, str(exc)
     return ModelContext(spec, str(version), profile, importance, clean_json(baseline), explainer, error, trained_at, run_id,
-                        background)
+                        background, estimator, estimator_note)
+
+
+def _fit_estimator(spec: ModelSpec, unseen: pd.DataFrame | None):
+    """(estimator, None), or (None, why performance cannot be estimated before labels arrive)."""
+    if unseen is None:
+        return None, "no labelled rows the model did not train on (log validation data with the reference)"
+    try:
+        estimator = fit_estimator(spec.task, unseen[spec.target], unseen[spec.prediction],
+                                  score=unseen[spec.score] if spec.score and spec.score in unseen.columns else None,
+                                  features=unseen[list(spec.features)], seed=spec.explain.seed)
+        return estimator, None
+    except EstimationError as exc:
+        return None, str(exc)
+
+
+def _estimate(spec: ModelSpec, batch: pd.DataFrame, ctx: ModelContext) -> dict[str, Any] | None:
+    """Estimated performance of the batch (marked as such), or a note saying why there is none."""
+    if not spec.target:
+        return None
+    if ctx.estimator is None:
+        return {"note": ctx.estimator_note or "performance cannot be estimated for this model"}
+    missing = [c for c in spec.features if c not in batch.columns]
+    if missing:
+        return {"note": f"feature column(s) {', '.join(missing)} missing from the batch; no estimate"}
+    score = batch[spec.score] if spec.score and spec.score in batch.columns else None
+    try:
+        result = estimate_performance(ctx.estimator, batch[spec.prediction], score=score,
+                                      features=batch[list(spec.features)], seed=spec.explain.seed)
+    except EstimationError as exc:
+        return {"note": str(exc)}
+    bands, level = result.pop("bands", {}), result.pop("band_level", None)
+    method, n = result.pop("method", None), result.pop("n", None)
+    return {"metrics": result, "bands": bands, "band_level": level, "method": method, "n": n}
 
 
 def _prediction_summary(spec: ModelSpec, frame: pd.DataFrame) -> dict[str, Any]:
@@ -227,6 +275,7 @@ def compute_snapshot(spec: ModelSpec, info, batch: pd.DataFrame, labels: pd.Seri
             perf["labels_at"] = info.labels_at
             target_drift = column_drift(ctx.profile, spec.target, labels.reset_index(drop=True)).to_dict()
     explain = _explain(spec, batch, ctx)
+    estimated = _estimate(spec, batch, ctx)
     doc = {
         "id": snapshot_id(info.batch_id), "kind": "snapshot", "model": spec.name, "ts": to_iso(info.batch_time),
         "schema_version": SCHEMA_VERSION, "engine": ENGINE_VERSION, "batch_id": info.batch_id, "run_id": info.run_id,
@@ -236,6 +285,7 @@ def compute_snapshot(spec: ModelSpec, info, batch: pd.DataFrame, labels: pd.Seri
         "missing": {c: float(batch[c].isna().mean()) for c in expected if c in batch.columns},
         "quality": {"findings": findings, "counts": _severity_counts(findings)},
         "drift": report, "prediction": prediction, "performance": perf, "target_drift": target_drift,
+        "estimated": estimated,
         "baseline": ctx.baseline.get("performance"), "baseline_source": ctx.baseline.get("performance_source"),
         "explain": explain,
     }

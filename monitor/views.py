@@ -7,7 +7,8 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["drift_label", "overall_frame", "feature_table", "findings_frame", "importance_frame", "distribution_frame"]
+__all__ = ["drift_label", "overall_frame", "feature_table", "findings_frame", "importance_frame", "distribution_frame",
+           "performance_frame", "PERFORMANCE_METRICS"]
 
 
 def overall_frame(snapshots: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
@@ -97,3 +98,38 @@ def drift_label(result: Mapping[str, Any]) -> str:
     if result.get("error") or result.get("statistic") is None:
         return f"not computed: {result.get('error') or 'no statistic'}"
     return f"{result.get('method')} = {result['statistic']:.4f} ({'drift' if result.get('drifted') else 'no drift'})"
+
+
+PERFORMANCE_METRICS = {
+    "classification": ("auc", "accuracy", "precision", "recall", "f1", "log_loss"),
+    "regression": ("mae", "rmse", "mape", "r2"),
+}
+"""The metrics the performance view offers, per task; the first is each task's main metric."""
+
+
+def _band(block: Mapping[str, Any] | None, metric: str) -> tuple[Any, Any]:
+    band = ((block or {}).get("bands") or {}).get(metric) or (None, None)
+    return band[0], band[1]
+
+
+def performance_frame(snapshots: Sequence[Mapping[str, Any]], metric: str) -> pd.DataFrame:
+    """One row per batch: the realized ``metric`` (once labels arrived) and the estimated one, each with its band,
+    and the baseline it is compared with."""
+    rows = []
+    for s in snapshots:
+        realized = s.get("performance") or {}
+        estimated = (s.get("estimated") or {}) if (s.get("estimated") or {}).get("metrics") else {}
+        base = s.get("baseline") or {}
+        r_low, r_high = _band(realized, metric)
+        e_low, e_high = _band(estimated, metric)
+        b_low, b_high = _band(base, metric)
+        rows.append({
+            "batch_id": s["batch_id"], "batch_time": pd.Timestamp(s["ts"]), "labelled": bool(realized),
+            "realized": realized.get(metric), "realized_low": r_low, "realized_high": r_high,
+            "estimated": (estimated.get("metrics") or {}).get(metric), "estimated_low": e_low, "estimated_high": e_high,
+            "baseline": base.get(metric), "baseline_low": b_low, "baseline_high": b_high,
+            "n_labelled": realized.get("n_labelled"), "labels_at": realized.get("labels_at"),
+        })
+    columns = ["batch_id", "batch_time", "labelled", "realized", "realized_low", "realized_high", "estimated",
+               "estimated_low", "estimated_high", "baseline", "baseline_low", "baseline_high", "n_labelled", "labels_at"]
+    return pd.DataFrame(rows, columns=columns)

@@ -104,3 +104,42 @@ def beeswarm(frame: pd.DataFrame, order: list[str]) -> go.Figure:
                       xaxis_title="SHAP value", yaxis=dict(tickvals=list(range(len(order))), ticktext=order,
                                                            autorange="reversed"))
     return _layout(fig, max(320, 36 * len(order) + 100))
+
+
+def _band_trace(x, low, high, color: str, name: str) -> list[go.Scatter]:
+    return [
+        go.Scatter(x=x, y=high, mode="lines", line=dict(width=0), showlegend=False, hoverinfo="skip"),
+        go.Scatter(x=x, y=low, mode="lines", line=dict(width=0), fill="tonexty", fillcolor=color, name=name,
+                   hoverinfo="skip"),
+    ]
+
+
+def performance_trend(frame: pd.DataFrame, metric: str, label: str, higher_is_better: bool) -> go.Figure:
+    """Realized (solid) and estimated (dashed) ``metric`` per batch with their bands, against the baseline."""
+    fig = go.Figure()
+    x = frame["batch_time"]
+    if frame["estimated"].notna().any():
+        for trace in _band_trace(x, frame["estimated_low"], frame["estimated_high"], "rgba(239,108,0,0.15)",
+                                 "estimate's band"):
+            fig.add_trace(trace)
+        fig.add_trace(go.Scatter(x=x, y=frame["estimated"], mode="lines+markers", name="estimated (no labels needed)",
+                                 line=dict(color=COLORS["warn"], dash="dash"), customdata=frame["batch_id"],
+                                 hovertemplate="%{customdata}<br>estimated %{y:.3f}<extra></extra>"))
+    realized = frame[frame["realized"].notna()]
+    if not realized.empty:
+        for trace in _band_trace(realized["batch_time"], realized["realized_low"], realized["realized_high"],
+                                 "rgba(21,101,192,0.15)", "realized band (sampling)"):
+            fig.add_trace(trace)
+        fig.add_trace(go.Scatter(x=realized["batch_time"], y=realized["realized"], mode="lines+markers",
+                                 name="realized (labels arrived)", line=dict(color=COLORS["cur"]),
+                                 customdata=realized["batch_id"], hovertemplate="%{customdata}<br>realized %{y:.3f}<extra></extra>"))
+    baseline = frame["baseline"].dropna()
+    if not baseline.empty:
+        fig.add_hline(y=float(baseline.iloc[-1]), line_dash="dot", line_color=COLORS["ref"],
+                      annotation_text=f"baseline {float(baseline.iloc[-1]):.3g}")
+    waiting = frame[~frame["labelled"]]
+    for t in waiting["batch_time"]:
+        fig.add_vline(x=t, line_dash="dot", line_color="#cfd8dc")
+    fig.update_layout(title=f"{label} per batch ({'higher' if higher_is_better else 'lower'} is better)",
+                      yaxis_title=label)
+    return _layout(fig, 360)

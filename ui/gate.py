@@ -38,6 +38,7 @@ PAGES: dict[str, tuple[str, list[PageDef]]] = {
     "business": ("Business", [PageDef("pages/business.py", "Model health", "🩺", "health")]),
     "data_engineering": ("Data engineering", [PageDef("pages/data_engineer.py", "Pipelines & data", "🛠️", "pipelines")]),
     "data_science": ("Data science", [
+        PageDef("pages/performance.py", "Performance", "🎯", "performance"),
         PageDef("pages/drift.py", "Drift", "📉", "drift"),
         PageDef("pages/explain.py", "Explainability", "🔍", "explain"),
         PageDef("pages/provenance.py", "Provenance", "🕸️", "provenance"),

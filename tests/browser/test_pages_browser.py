@@ -19,12 +19,13 @@ PAGES = [
     ("/", "Model health"),
     ("/health", "Model health"),
     ("/pipelines", "Pipelines & data"),
+    ("/performance", "Performance"),
     ("/drift", "Drift"),
     ("/explain", "Explainability"),
     ("/provenance", "Provenance"),
     ("/models", "Models & onboarding"),
 ]
-WITH_MODEL_PICKER = ["/health", "/pipelines", "/drift", "/explain"]
+WITH_MODEL_PICKER = ["/health", "/pipelines", "/performance", "/drift", "/explain"]
 MAIN = '[data-testid="stMain"]'
 GRAPH = 'iframe[title="streamlit_agraph.agraph"]'
 
