@@ -215,7 +215,8 @@ def _series(snaps: Sequence[Mapping[str, Any]], get: Callable[[Mapping[str, Any]
 
 
 # -- health -------------------------------------------------------------------------------------------
-_HIGHER_BETTER = {"auc": True, "accuracy": True, "mae": False, "mape": False, "rmse": False}
+_HIGHER_BETTER = {"auc": True, "accuracy": True, "precision": True, "recall": True, "f1": True, "r2": True,
+                  "mae": False, "mape": False, "rmse": False, "log_loss": False}
 _METRIC_NAMES = {"auc": "AUC", "accuracy": "accuracy", "mae": "average error (MAE)", "mape": "average % error (MAPE)"}
 
 

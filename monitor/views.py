@@ -132,4 +132,16 @@ def performance_frame(snapshots: Sequence[Mapping[str, Any]], metric: str) -> pd
         })
     columns = ["batch_id", "batch_time", "labelled", "realized", "realized_low", "realized_high", "estimated",
                "estimated_low", "estimated_high", "baseline", "baseline_low", "baseline_high", "n_labelled", "labels_at"]
-    return pd.DataFrame(rows, columns=columns)
+    frame = pd.DataFrame(rows, columns=columns)
+    frame["status"] = [_performance_status(metric, r if r is not None and not pd.isna(r) else e, b)
+                       for r, e, b in zip(frame["realized"], frame["estimated"], frame["baseline"], strict=True)]
+    return frame
+
+
+def _performance_status(metric: str, value, baseline) -> str:
+    """ok / warn / alert of one batch's (realized, else estimated) metric against the baseline, as on Model health."""
+    from monitor.kpis import _HIGHER_BETTER, PERFORMANCE_LEVELS, _level, _relative_loss
+
+    if metric not in _HIGHER_BETTER or value is None or pd.isna(value) or baseline is None or pd.isna(baseline):
+        return "none"
+    return _level(_relative_loss(metric, float(value), float(baseline)), PERFORMANCE_LEVELS)

@@ -135,8 +135,19 @@ def performance_trend(frame: pd.DataFrame, metric: str, label: str, higher_is_be
                                  customdata=realized["batch_id"], hovertemplate="%{customdata}<br>realized %{y:.3f}<extra></extra>"))
     baseline = frame["baseline"].dropna()
     if not baseline.empty:
+        low, high = frame["baseline_low"].dropna(), frame["baseline_high"].dropna()
+        if not low.empty and not high.empty:
+            fig.add_hrect(y0=float(low.iloc[-1]), y1=float(high.iloc[-1]), fillcolor=COLORS["ref"], opacity=0.15,
+                          line_width=0)
         fig.add_hline(y=float(baseline.iloc[-1]), line_dash="dot", line_color=COLORS["ref"],
                       annotation_text=f"baseline {float(baseline.iloc[-1]):.3g}")
+    flagged = frame[frame["status"].isin(["warn", "alert"])]
+    if not flagged.empty:
+        value = flagged["realized"].where(flagged["realized"].notna(), flagged["estimated"])
+        fig.add_trace(go.Scatter(x=flagged["batch_time"], y=value, mode="markers", name="worse than baseline",
+                                 marker=dict(symbol="x", size=13, color=[COLORS["drift"] if s == "alert" else COLORS["warn"]
+                                                                         for s in flagged["status"]]),
+                                 customdata=flagged["status"], hovertemplate="%{customdata}<extra></extra>"))
     waiting = frame[~frame["labelled"]]
     for t in waiting["batch_time"]:
         fig.add_vline(x=t, line_dash="dot", line_color="#cfd8dc")
