@@ -140,3 +140,27 @@ def test_an_interrupted_demo_is_finished_by_the_next_run(demo, tmp_path):
         return sorted((r.pipeline_name, r.status, r.duration_ms, r.parameters.get("week", "")) for r in runs)
 
     assert pipeline_runs(workspace) == pipeline_runs(Path(demo.settings.workspace))
+
+    # The monitoring job killed in the middle, then run again: every batch gets exactly its snapshot.
+    proc = subprocess.Popen([sys.executable, "-m", "monitor", "run"], cwd=ROOT, env=_env(workspace),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        for out in proc.stdout:
+            if out.lstrip().startswith("[3/12] [loan_default]"):
+                proc.kill()
+                break
+    finally:
+        proc.wait(timeout=600)
+        proc.stdout.close()
+    assert proc.returncode == -signal.SIGKILL
+    done = subprocess.run([sys.executable, "-m", "monitor", "run"], cwd=ROOT, env=_env(workspace), capture_output=True,
+                          text=True, timeout=900)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    rerun = subprocess.run([sys.executable, "-m", "monitor", "run"], cwd=ROOT, env=_env(workspace), capture_output=True,
+                           text=True, timeout=900)
+    assert "snapshots written: 0, skipped: 24, failed: 0" in rerun.stdout, rerun.stdout
+    store = SqliteSnapshotStore(workspace / "snapshots.db")
+    for spec in DEMO_MODELS:
+        mine = {d["batch_id"]: d["source"] for d in store.query(spec.name, "snapshot")}
+        theirs = {d["batch_id"]: d["source"] for d in demo.store.query(spec.name, "snapshot")}
+        assert mine == theirs, spec.name  # one snapshot per batch, computed from the same data and settings
