@@ -13,6 +13,7 @@ require_access(__file__)
 NAMES = {"auc": "AUC", "accuracy": "Accuracy", "precision": "Precision", "recall": "Recall", "f1": "F1",
          "log_loss": "Log loss", "mae": "Mean absolute error", "rmse": "Root mean squared error",
          "mape": "Mean absolute percentage error", "r2": "R²"}
+SHORT = {**NAMES, "mae": "MAE", "rmse": "RMSE", "mape": "MAPE"}
 LOWER_IS_BETTER = {"log_loss", "mae", "rmse", "mape"}
 
 st.title("Performance")
@@ -40,10 +41,10 @@ latest = snaps[-1]
 waiting = frame[~frame["labelled"]]
 m1, m2, m3, m4 = st.columns(4)
 realized = frame["realized"].dropna()
-m1.metric(f"Latest realized {NAMES[metric]}", f"{realized.iloc[-1]:.3f}" if not realized.empty else "—",
+m1.metric(f"Latest realized {SHORT[metric]}", f"{realized.iloc[-1]:.3f}" if not realized.empty else "—",
           help="On the newest batch whose labels have arrived, with its 95% sampling band on the chart.")
 estimated = frame["estimated"].dropna()
-m2.metric(f"Latest estimated {NAMES[metric]}", f"{estimated.iloc[-1]:.3f}" if not estimated.empty else "—",
+m2.metric(f"Latest estimated {SHORT[metric]}", f"{estimated.iloc[-1]:.3f}" if not estimated.empty else "—",
           help="Estimated without labels: from calibrated scores for classifiers, from a model of the expected error "
                "for regressors. Kept beside the realized value so its accuracy can be judged.")
 baseline = frame["baseline"].dropna()
