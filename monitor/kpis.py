@@ -386,7 +386,7 @@ def _performance_kpi(spec: ModelSpec, snaps: Sequence[Mapping[str, Any]], period
     loss = _relative_loss(metric, value, base)
     fmt = _fmt_metric(metric)
     if base is not None and loss is not None:
-        measured = f" ({last['baseline_source']})" if last.get("baseline_source") else ""
+        measured = f", measured on {last['baseline_source']}" if last.get("baseline_source") else ""
         notes.insert(0, f"Baseline {fmt(base)}{measured}: {abs(loss):.0%} {'worse' if loss > 0 else 'better'}.")
     if waiting and used:
         notes.append(f"Labels are late for {len(waiting)} batch(es) since {_day(waiting[0]['ts'])}; last known value "
@@ -417,7 +417,7 @@ def _estimated_kpi(spec: ModelSpec, current: Sequence[Mapping[str, Any]], waitin
              f"estimated from the model's {'scores' if spec.task == 'classification' else 'inputs and predictions'} "
              f"({estimated[-1]['estimated'].get('method') or 'estimator'}); the realized value replaces it when labels arrive."]
     if base is not None and loss is not None:
-        measured = f" ({estimated[-1]['baseline_source']})" if estimated[-1].get("baseline_source") else ""
+        measured = f", measured on {estimated[-1]['baseline_source']}" if estimated[-1].get("baseline_source") else ""
         notes.insert(0, f"Baseline {fmt(base)}{measured}: {abs(loss):.0%} {'worse' if loss > 0 else 'better'}.")
     if last is not None and last["performance"].get(metric) is not None:
         notes.append(f"Last realized value {fmt(last['performance'][metric])} on {_day(last['ts'])}.")
