@@ -26,6 +26,13 @@ _REQUIRED = ("id", "kind", "model", "ts", "schema_version")
 _FORBIDDEN_ID_CHARS = set("/\\?#")
 
 
+LEASE_PARTITION = "_leases"
+
+
+def _lease_id(name: str) -> str:
+    return f"lease:{name}"
+
+
 class StoreError(MonitorError):
     """A document was refused by the store (malformed, too large) or the store failed."""
 
@@ -128,6 +135,35 @@ class SnapshotStore(abc.ABC):
     @abc.abstractmethod
     def kinds(self, model: str) -> list[str]:
         """The distinct document kinds stored in one model's partition."""
+
+    # -- leases: one writer at a time, across processes and machines --------------------------------
+    def acquire_lease(self, name: str, owner: str, seconds: float) -> bool:
+        """Hold the lease ``name`` for ``seconds`` (or renew it, for its holder). False while another owner holds it.
+
+        Two jobs started together both try; the store's atomic create / compare-and-set lets exactly one win.
+        A holder that dies loses the lease when it expires, so a killed job never blocks the next one for long.
+        """
+        now = dt.datetime.now(dt.timezone.utc)
+        current = self._get(LEASE_PARTITION, _lease_id(name))
+        if current is not None and current.get("owner") != owner and current.get("expires", "") > now.isoformat():
+            return False
+        doc = {"id": _lease_id(name), "kind": "lease", "model": LEASE_PARTITION, "ts": now.isoformat(),
+               "schema_version": SCHEMA_VERSION, "owner": owner, "expires": (now + dt.timedelta(seconds=seconds)).isoformat()}
+        doc["content_hash"] = _content_hash(doc)
+        return self._compare_and_set(doc, current.get("content_hash") if current is not None else None)
+
+    def release_lease(self, name: str, owner: str) -> None:
+        """Give the lease up now, if ``owner`` holds it."""
+        current = self._get(LEASE_PARTITION, _lease_id(name))
+        if current is None or current.get("owner") != owner:
+            return
+        doc = {**current, "expires": dt.datetime.now(dt.timezone.utc).isoformat(), "owner": ""}
+        doc["content_hash"] = _content_hash(doc)
+        self._compare_and_set(doc, current.get("content_hash"))
+
+    @abc.abstractmethod
+    def _compare_and_set(self, doc: dict[str, Any], expected_hash: str | None) -> bool:
+        """Write ``doc`` only if the stored one has ``expected_hash`` (None: only if there is none), atomically."""
 
     def upsert_many(self, docs: Iterable[Mapping[str, Any]]) -> int:
         return sum(self.upsert(d) for d in docs)

@@ -270,6 +270,32 @@ class CosmosSnapshotStore(SnapshotStore):
         container = self._container_client()
         self._call(f"upsert {doc['model']}/{doc['id']}", lambda: container.upsert_item(doc))
 
+    def _compare_and_set(self, doc: dict[str, Any], expected_hash: str | None) -> bool:
+        """Create only if absent, or replace only if the stored item is unchanged (its etag), so one writer wins."""
+        from azure.core import MatchConditions
+        from azure.cosmos.exceptions import CosmosHttpResponseError, CosmosResourceNotFoundError
+
+        container = self._container_client()
+
+        def attempt() -> bool:
+            try:
+                if expected_hash is None:
+                    container.create_item(doc)
+                    return True
+                stored = container.read_item(doc["id"], partition_key=doc["model"])
+                if stored.get("content_hash") != expected_hash:
+                    return False
+                container.replace_item(doc["id"], doc, etag=stored["_etag"], match_condition=MatchConditions.IfNotModified)
+                return True
+            except CosmosResourceNotFoundError:
+                return False
+            except CosmosHttpResponseError as exc:
+                if exc.status_code in (409, 412):  # created or changed by another writer meanwhile
+                    return False
+                raise
+
+        return self._call(f"compare-and-set {doc['model']}/{doc['id']}", attempt)
+
     def _query(self, model: str, kind: str, start: str | None, end: str | None) -> list[dict[str, Any]]:
         sql = _QUERY
         parameters: list[dict[str, Any]] = [{"name": "@model", "value": model}, {"name": "@kind", "value": kind}]

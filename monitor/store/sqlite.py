@@ -69,6 +69,28 @@ class SqliteSnapshotStore(SnapshotStore):
                 (doc["model"], doc["id"], doc["kind"], doc["ts"], body),
             )
 
+    def _compare_and_set(self, doc: dict[str, Any], expected_hash: str | None) -> bool:
+        body = json.dumps(doc, allow_nan=False)
+        with self._connect() as conn:
+            conn.execute("BEGIN IMMEDIATE")  # the write lock first: the read and the write are one step
+            try:
+                row = conn.execute("SELECT body FROM documents WHERE model = ? AND id = ?", (doc["model"], doc["id"])).fetchone()
+                stored = json.loads(row[0]).get("content_hash") if row else None
+                if (row is None) != (expected_hash is None) or stored != expected_hash:
+                    conn.execute("ROLLBACK")
+                    return False
+                conn.execute(
+                    "INSERT INTO documents (model, id, kind, ts, body) VALUES (?, ?, ?, ?, ?) "
+                    "ON CONFLICT (model, id) DO UPDATE SET kind = excluded.kind, ts = excluded.ts, body = excluded.body",
+                    (doc["model"], doc["id"], doc["kind"], doc["ts"], body),
+                )
+                conn.execute("COMMIT")
+                return True
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+
     def kinds(self, model: str) -> list[str]:
         with self._connect() as conn:
             rows = conn.execute("SELECT DISTINCT kind FROM documents WHERE model = ? ORDER BY kind", (model,)).fetchall()

@@ -127,3 +127,29 @@ def test_sqlite_two_processes_write_and_read_concurrently(tmp_path: Path):
     assert len(store.query("m0")) == len(store.query("m1")) == 60
     with store._connect() as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_lease_has_one_holder_until_it_expires_or_is_released(store):
+    assert store.acquire_lease("job:churn", "a", 60) is True
+    assert store.acquire_lease("job:churn", "b", 60) is False  # held by a
+    assert store.acquire_lease("job:churn", "a", 60) is True   # a renews it
+    store.release_lease("job:churn", "b")                       # not b's to give up
+    assert store.acquire_lease("job:churn", "b", 60) is False
+    store.release_lease("job:churn", "a")
+    assert store.acquire_lease("job:churn", "b", 60) is True
+    assert store.acquire_lease("job:churn", "a", -1) is False
+    assert store.acquire_lease("job:other", "a", -1) is True    # another lease; granted already expired
+    assert store.acquire_lease("job:other", "b", 60) is True    # an expired lease goes to the next asker
+
+
+def test_two_writers_racing_for_a_lease_cannot_both_win(store):
+    from monitor.store.base import LEASE_PARTITION
+
+    stale = store.get(LEASE_PARTITION, "lease:job:race")
+    assert stale is None
+    first = {"id": "lease:job:race", "kind": "lease", "model": LEASE_PARTITION, "ts": "2026-01-01T00:00:00+00:00",
+             "schema_version": SCHEMA_VERSION, "owner": "a", "expires": "2999-01-01T00:00:00+00:00", "content_hash": "h1"}
+    assert store._compare_and_set(dict(first), None) is True
+    assert store._compare_and_set({**first, "owner": "b", "content_hash": "h2"}, None) is False   # b read "absent" too late
+    assert store._compare_and_set({**first, "owner": "b", "content_hash": "h2"}, "stale") is False
+    assert store.get(LEASE_PARTITION, "lease:job:race")["owner"] == "a"
