@@ -47,6 +47,23 @@ class Settings:
     demo: bool = False
     personas: str = ""
     backend_timeout: float = 20.0
+    job_schedule_hours: float = 24.0
+    job_wait_seconds: float = 1800.0
+    app_url: str = "http://localhost:8501"
+    alert_webhook_url: str = ""
+    alert_teams_url: str = ""
+    alert_slack_url: str = ""
+    alert_email_to: str = ""
+    alert_email_from: str = ""
+    alert_smtp_host: str = ""
+    alert_smtp_port: int = 587
+    alert_smtp_user: str = ""
+    alert_smtp_password: str = ""
+    alert_smtp_starttls: bool = True
+    alert_channels: str = ""
+    alert_retries: int = 3
+    alert_backoff: float = 1.0
+    alert_timeout: float = 10.0
 
     @property
     def mlflow_tracking_uri(self) -> str:
@@ -94,7 +111,7 @@ class Settings:
         kwargs = {name: _coerce(name, value) for name, value in raw.items()}
         settings = cls(**kwargs)
         register_secret(settings.cosmos_key, *(_password(u) for u in (settings.tracking_uri, settings.registry_uri)),
-                        *(env.get(name) for name in _SECRET_ENV))
+                        *(env.get(name) for name in _SECRET_ENV), *settings._alert_secrets())
         settings._check()
         return settings
 
@@ -109,6 +126,10 @@ class Settings:
             raise SettingsError("MONITOR_COSMOS_ENDPOINT / MONITOR_COSMOS_KEY are set but MONITOR_STORE is not 'cosmos'")
         if self.store == "cosmos" and self.sqlite_path is not None:
             raise SettingsError("MONITOR_SQLITE_PATH is set but MONITOR_STORE is 'cosmos'")
+        if not 0 < self.job_schedule_hours <= 24 * 366:
+            raise SettingsError(f"MONITOR_JOB_SCHEDULE_HOURS must be a number of hours in (0, 8784], got {self.job_schedule_hours:g}")
+        if not 0 <= self.job_wait_seconds <= 86400:
+            raise SettingsError(f"MONITOR_JOB_WAIT_SECONDS must be a number of seconds in [0, 86400], got {self.job_wait_seconds:g}")
         if not 0 < self.backend_timeout <= 3600:
             raise SettingsError(f"MONITOR_BACKEND_TIMEOUT must be a number of seconds between 0 and 3600, got {self.backend_timeout:g}")
         if self.pipelines == "adf":
@@ -118,20 +139,49 @@ class Settings:
         uri = self.mlflow_tracking_uri
         if not (uri.startswith(("sqlite:", "http://", "https://", "file:", "databricks")) or uri.startswith("/")):
             raise SettingsError(f"MONITOR_TRACKING_URI '{uri}' is not a sqlite:, http(s)://, file: or databricks URI")
+        self._check_alerts()
+
+    def _check_alerts(self) -> None:
+        """Alert settings: the app's URL, the retry budget, and every channel (see :mod:`monitor.alerts.channels`)."""
+        from monitor.alerts.channels import channel_specs
+
+        if not self.app_url.startswith(("http://", "https://")):
+            raise SettingsError(f"MONITOR_APP_URL must be the app's http(s):// address (used in alert links), got "
+                                f"'{self.app_url}'")
+        if not 0 <= self.alert_retries <= 10:
+            raise SettingsError(f"MONITOR_ALERT_RETRIES must be between 0 and 10, got {self.alert_retries}")
+        if not 0 <= self.alert_backoff <= 60:
+            raise SettingsError(f"MONITOR_ALERT_BACKOFF must be between 0 and 60 seconds, got {self.alert_backoff:g}")
+        if not 0 < self.alert_timeout <= 120:
+            raise SettingsError(f"MONITOR_ALERT_TIMEOUT must be between 0 and 120 seconds, got {self.alert_timeout:g}")
+        if not 0 < self.alert_smtp_port < 65536:
+            raise SettingsError(f"MONITOR_ALERT_SMTP_PORT must be a TCP port, got {self.alert_smtp_port}")
+        channel_specs(self)
+
+    def _alert_secrets(self) -> list[str]:
+        """Values that must never be printed: the channel URLs (their path or query is the credential) and the password."""
+        from monitor.alerts.channels import secret_values
+
+        return secret_values(self)
 
     def describe(self) -> dict[str, str]:
         """Settings as shown to users: the key hidden, every other value masked (:func:`monitor.redact.mask`)."""
         out = {}
+        from monitor.alerts.channels import describe_target
+
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
-            if field.name == "cosmos_key" and value:
+            if field.name in ("cosmos_key", "alert_smtp_password") and value:
                 value = "***"
+            elif field.name in _ALERT_URLS and value:
+                value = describe_target(value)
             out[field.name] = mask(str(value))
         out["tracking_uri"] = mask(self.mlflow_tracking_uri)
         return out
 
 
 SETTING_NAMES = tuple(f.name for f in dataclasses.fields(Settings))
+_ALERT_URLS = ("alert_webhook_url", "alert_teams_url", "alert_slack_url", "alert_channels")
 # Credentials read by MLflow, the Databricks SDK and azure-identity from the environment: never shown.
 _SECRET_ENV = ("DATABRICKS_TOKEN", "DATABRICKS_CLIENT_SECRET", "ARM_CLIENT_SECRET", "AZURE_CLIENT_SECRET",
                "MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN")
@@ -164,6 +214,11 @@ def _coerce(name: str, value: Any) -> Any:
             return float(value)
         except (TypeError, ValueError):
             raise SettingsError(f"{_PREFIX}{name.upper()} must be a number, got '{value}'") from None
+    if kind == "int":
+        text = str(value).strip()
+        if isinstance(value, bool) or not text.lstrip("+-").isdigit():
+            raise SettingsError(f"{_PREFIX}{name.upper()} must be a whole number, got '{value}'")
+        return int(text)
     if kind in ("Path", "Path | None"):
         text = str(value).strip()
         if not text:

@@ -114,7 +114,24 @@ class MonitorService:
         return self.store.get(model, snapshot_id(batch_id))
 
     def run_job(self, models: Sequence[str] | None = None, progress: Progress | None = None) -> JobResult:
-        return run_job(self, models, progress)
+        """Run the monitoring job under the store's job lease, recorded as a run of the ``monitor_job`` pipeline."""
+        from monitor.job_runs import run_recorded
+
+        return run_recorded(self, run_job, models, progress or (lambda done, total, message: None),
+                            wait_seconds=self.settings.job_wait_seconds)
+
+    def job_runs(self, start=None, end=None) -> list[PipelineRun]:
+        """The monitoring job's own runs (kept in the snapshot store whatever the pipeline-run source)."""
+        from monitor.job_runs import JOB_PIPELINE
+        from monitor.sources.pipelines import LocalPipelineRunSource
+
+        return LocalPipelineRunSource(self.store).query(start, end, [JOB_PIPELINE])
+
+    def job_status(self, now: dt.datetime | None = None):
+        """When the figures were last computed, and whether that is longer ago than the job's schedule allows."""
+        from monitor.job_runs import job_status
+
+        return job_status(self.store, self.settings.job_schedule_hours, now)
 
     # -- pipelines -----------------------------------------------------------------------------
     def pipeline_runs(self, start=None, end=None, pipelines: Sequence[str] | None = None) -> list[PipelineRun]:

@@ -70,3 +70,14 @@ if findings.empty:
     empty_state("No data-quality findings in this period.")
 else:
     st.dataframe(findings, hide_index=True, width="stretch")
+
+st.subheader("Monitoring job")
+st.caption("The runs of `python -m monitor run` itself (scheduled, triggered or started from the Models page): when the "
+           "figures on every page were computed, and what each run did.")
+jobs = runs_frame(cache.job_runs(start, end), set())
+if jobs.empty:
+    empty_state("The monitoring job has no recorded run in this period.",
+                "Run `python -m monitor run`, and schedule it (README: \"Running the job in production\").")
+else:
+    st.dataframe(jobs[["start", "duration_min", "status", "message", "run_id"]], hide_index=True,
+                 width="stretch", column_config={"duration_min": st.column_config.NumberColumn("duration (min)", format="%.1f")})

@@ -57,6 +57,18 @@ def backend_status() -> dict[str, str | None]:
 
 
 @guarded
+@st.cache_data(ttl=TTL, show_spinner=False)
+def job_runs(start: dt.date | None = None, end: dt.date | None = None):
+    return service().job_runs(_day(start), _day(end, 1))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def job_status():
+    """When the monitoring job last computed the figures (see monitor.job_runs)."""
+    return service().job_status()
+
+
+@guarded
 @st.cache_data(ttl=TTL, show_spinner="Loading snapshots...")
 def snapshots(model: str, start: dt.date | None = None, end: dt.date | None = None) -> list[dict]:
     return service().snapshots(model, _day(start), _day(end, 1))

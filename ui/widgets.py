@@ -27,6 +27,7 @@ def service_or_stop():
     require_access(sys._getframe(1).f_globals.get("__file__"))
     try:
         svc = cache.service()
+        freshness_banner()
         others = "The other models work." if svc.spec.models else "No other model is onboarded."
         for name, problems in svc.spec.broken.items():
             st.error(f"**Model '{md(name)}' is disabled: its table in monitor.toml is broken.** {others} "
@@ -39,6 +40,33 @@ def service_or_stop():
     except MonitorError as exc:
         st.error(f"**Backend problem.** {md(exc)}")
     st.stop()
+
+
+def _ago(at: dt.datetime, now: dt.datetime) -> str:
+    minutes = max(0, int((now - at).total_seconds() // 60))
+    if minutes < 120:
+        return f"{minutes} minute(s) ago"
+    return f"{minutes // 60} hour(s) ago" if minutes < 72 * 60 else f"{minutes // 1440} day(s) ago"
+
+
+def freshness_banner() -> None:
+    """When the figures were computed, and a warning when the monitoring job has stopped (or never ran)."""
+    try:
+        status = cache.job_status()
+    except MonitorError:
+        return  # the store's own problem is reported by backend_warnings
+    at, now = status.computed_at, status.now
+    every = f"every {status.schedule_hours:g} h (MONITOR_JOB_SCHEDULE_HOURS)"
+    if at is None:
+        st.warning("**The monitoring job has not completed a run yet**, so these figures may be missing or old. Run "
+                   "`python -m monitor run` (or the job on the Models page), and schedule it: see the README, "
+                   "\"Running the job in production\".", icon="⏱️")
+    elif status.stale:
+        st.warning(f"**Figures may be out of date:** the monitoring job last completed at {at:%Y-%m-%d %H:%M} UTC "
+                   f"({_ago(at, now)}), but it is expected {every}. Check its schedule.", icon="⏱️")
+    else:
+        failed = " Its latest run reported failures: see \"Monitoring job\" on Pipelines & data." if status.last_failed else ""
+        st.caption(f"Figures computed at {at:%Y-%m-%d %H:%M} UTC ({_ago(at, now)}) by the monitoring job.{failed}")
 
 
 def backend_warnings() -> None:
