@@ -1,4 +1,4 @@
-"""Command line: ``python -m monitor {validate,run,demo,migrate-store,settings}``."""
+"""Command line: ``python -m monitor {validate,run,demo,migrate-store,settings,onboard,alerts}``."""
 
 from __future__ import annotations
 
@@ -46,6 +46,8 @@ def _cmd_run(args) -> int:
     result = service.run_job(args.model or None, progress)
     for failure in result.failed:
         print(f"FAILED {failure}", file=sys.stderr)
+    if result.alerts_error:
+        print(f"ALERTS {result.alerts_error}", file=sys.stderr)
     print(result.summary())
     return 0 if result.ok else 1
 
@@ -122,6 +124,33 @@ def _cmd_onboard(args) -> int:
     return 0
 
 
+def _cmd_alerts_test(args) -> int:
+    from monitor.alerts.deliver import send_test
+    from monitor.config import Settings
+    from monitor.errors import SpecError
+    from monitor.spec import load_spec
+
+    settings = Settings.load()
+    try:
+        alerts = load_spec(settings.spec).alerts
+    except SpecError as exc:
+        print(f"warning: routes not checked: {exc}", file=sys.stderr)
+        alerts = None
+    results, problems = send_test(settings, alerts)
+    if not results:
+        print("no alert channel is configured: set MONITOR_ALERT_TEAMS_URL, MONITOR_ALERT_SLACK_URL, "
+              "MONITOR_ALERT_WEBHOOK_URL, MONITOR_ALERT_EMAIL_TO (with MONITOR_ALERT_SMTP_*) or MONITOR_ALERT_CHANNELS",
+              file=sys.stderr)
+        return 2
+    for result in results:
+        print(result)
+    for problem in problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    failed = sum(not r.ok for r in results)
+    print(f"test messages sent: {len(results) - failed}, failed: {failed}")
+    return 1 if failed else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m monitor", description="MLOps Monitor")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -144,6 +173,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--task", choices=("classification", "regression"), help="override the task read from the model")
     p.add_argument("--append", action="store_true", help="append the table to the onboarding file (MONITOR_SPEC)")
     p.set_defaults(fn=_cmd_onboard)
+    p = sub.add_parser("alerts", help="alert channels")
+    alerts = p.add_subparsers(dest="alerts_command", required=True)
+    alerts.add_parser("test", help="send a test message to each configured channel and print what it answered"
+                      ).set_defaults(fn=_cmd_alerts_test)
     args = parser.parse_args(argv)
     try:
         return args.fn(args)

@@ -1,10 +1,12 @@
-"""The monitoring job: a snapshot for every logged batch that has none (or whose labels changed)."""
+"""The monitoring job: a snapshot for every logged batch that has none (or whose labels changed), then alerts."""
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import traceback
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from monitor.errors import MonitorError
 from monitor.snapshot import compute_snapshot, explainer_sentence, fingerprint
@@ -30,19 +32,32 @@ class JobResult:
     written: int = 0
     skipped: int = 0
     failed: list[JobFailure] = dataclasses.field(default_factory=list)
+    alerts: Any = None
+    """What the run did about alerts (:class:`monitor.alerts.deliver.AlertRun`), None when they were not evaluated."""
+    alerts_error: str | None = None
+    alert_channels: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
         return not self.failed
 
     def summary(self) -> str:
-        return f"snapshots written: {self.written}, skipped: {self.skipped}, failed: {len(self.failed)}"
+        """``snapshots written: N, skipped: M, failed: K``, then ``alerts sent: S, pending: P`` once alerts are in use."""
+        line = f"snapshots written: {self.written}, skipped: {self.skipped}, failed: {len(self.failed)}"
+        if self.alerts is not None and self.alerts.active:
+            line += ", " + self.alerts.summary()
+        elif self.alerts_error and self.alert_channels:
+            line += ", alerts: not evaluated"
+        return line
 
 
-def run_job(service, models: Sequence[str] | None = None, progress: Progress | None = None) -> JobResult:
-    """Compute and store missing snapshots for ``models`` (default: every onboarded model).
+def run_job(service, models: Sequence[str] | None = None, progress: Progress | None = None,
+            now: dt.datetime | None = None) -> JobResult:
+    """Compute and store missing snapshots for ``models`` (default: every onboarded model), then evaluate and
+    deliver their alerts as of ``now`` (default: the current time).
 
-    A failing model or batch is recorded in the result and the others still complete.
+    A failing model or batch is recorded in the result and the others still complete; an alert that cannot
+    be delivered stays pending for the next run and never fails the job.
     """
     progress = progress or (lambda done, total, message: None)
     result = JobResult()
@@ -87,4 +102,18 @@ def run_job(service, models: Sequence[str] | None = None, progress: Progress | N
                 result.failed.append(JobFailure(name, info.batch_id, f"unexpected error: {detail}"))
         if todo:
             progress(len(todo), len(todo), f"[{name}] {len(todo)} batch(es) done")
+    _alerts(service, [n for n in names if n in spec.names or n in spec.broken], result, now, progress)
     return result
+
+
+def _alerts(service, names: list[str], result: JobResult, now: dt.datetime | None, progress: Progress) -> None:
+    """Evaluate and deliver the alerts of the models the job ran for; a failure here never fails the job."""
+    from monitor.alerts.channels import channel_specs
+    from monitor.alerts.deliver import run_alerts
+
+    try:
+        result.alert_channels = tuple(c.name for c in channel_specs(service.settings))
+        result.alerts = run_alerts(service, names, result.failed, now=now, progress=progress)
+    except Exception as exc:
+        detail = str(exc) if isinstance(exc, MonitorError) else traceback.format_exception_only(type(exc), exc)[-1].strip()
+        result.alerts_error = f"alerts were not evaluated: {detail}"

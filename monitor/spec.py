@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from monitor.alerts.config import AlertsSpec, check_default_features, parse_alerts, parse_model_alerts
 from monitor.errors import SpecError
 
 __all__ = ["ModelSpec", "DriftSpec", "FeatureDrift", "ExplainSpec", "MonitorSpec", "load_spec", "parse_spec", "TASKS"]
@@ -94,6 +95,8 @@ class MonitorSpec:
     models: tuple[ModelSpec, ...]
     path: Path | None = None
     broken: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    alerts: AlertsSpec = dataclasses.field(default_factory=AlertsSpec)
+    """Alert rules: the ``[alerts]`` defaults and each model's ``[models.alerts]`` (see :mod:`monitor.alerts.config`)."""
 
     def model(self, name: str) -> ModelSpec:
         for m in self.models:
@@ -115,6 +118,7 @@ class MonitorSpec:
 
 
 _MODEL_KEYS = {f.name for f in dataclasses.fields(ModelSpec)}
+_TABLE_KEYS = _MODEL_KEYS | {"alerts"}  # [models.alerts] is parsed apart, so alert rules never change a model's digest
 _DRIFT_KEYS = {f.name for f in dataclasses.fields(DriftSpec)}
 _EXPLAIN_KEYS = {f.name for f in dataclasses.fields(ExplainSpec)}
 _REQUIRED = ("name", "registered_model", "task", "numeric_features", "categorical_features", "prediction")
@@ -136,25 +140,34 @@ def parse_spec(data: Mapping[str, Any], path: Path | None = None, *, strict: boo
     """Check a parsed onboarding file. File-level problems raise :class:`SpecError`; a broken model table
     is listed in ``broken`` (or raises too, with ``strict=True``)."""
     problems: list[str] = []
-    extra = set(data) - {"models"}
+    extra = set(data) - {"models", "alerts"}
     if extra:
-        problems.append(f"unknown top-level key(s): {', '.join(sorted(extra))} (only [[models]] tables are allowed)"
-                        + _did_you_mean(sorted(extra)[0], ["models"]))
+        problems.append(f"unknown top-level key(s): {', '.join(sorted(extra))} (only [[models]] tables and an "
+                        "[alerts] table are allowed)" + _did_you_mean(sorted(extra)[0], ["models", "alerts"]))
     tables = data.get("models", [])
     if not isinstance(tables, list) or not tables:
         problems.append("no [[models]] table: onboard at least one model")
         tables = []
+    defaults = parse_alerts(data.get("alerts"), problems)
+    problems += check_default_features(defaults, _features_by_table(tables))
     if problems:
         raise SpecError(problems)
     models: list[ModelSpec] = []
     broken: dict[str, tuple[str, ...]] = {}
+    alerts = {}
     seen: set[str] = set()
     for i, table in enumerate(tables):
         key, label = f"models[{i}]", f"models[{i}]"
         if isinstance(table, Mapping) and isinstance(table.get("name"), str) and table["name"].strip():
             key, label = table["name"], f"model '{table['name']}'"
         found: list[str] = []
-        model = _parse_model(table, label, found)
+        own_alerts = table.get("alerts") if isinstance(table, Mapping) else None
+        model = _parse_model({k: v for k, v in table.items() if k != "alerts"} if isinstance(table, Mapping) else table,
+                             label, found)
+        if model is not None:
+            configured = parse_model_alerts(own_alerts, label, model.features, model.task, defaults, found)
+            if configured != defaults:
+                alerts[model.name] = configured
         if key in seen:
             found.append(f"{label}: name is used by another [[models]] table")
         seen.add(key)
@@ -164,7 +177,19 @@ def parse_spec(data: Mapping[str, Any], path: Path | None = None, *, strict: boo
         models.append(model)
     if strict and broken:
         raise SpecError([p for ps in broken.values() for p in ps])
-    return MonitorSpec(tuple(models), path, broken)
+    return MonitorSpec(tuple(models), path, broken, AlertsSpec(defaults, {m.name: alerts[m.name] for m in models
+                                                                          if m.name in alerts}))
+
+
+def _features_by_table(tables: list[Any]) -> dict[str, list[str]]:
+    """Feature columns each [[models]] table names (as written, before any check)."""
+    out: dict[str, list[str]] = {}
+    for i, table in enumerate(tables):
+        if isinstance(table, Mapping):
+            names = [c for key in ("numeric_features", "categorical_features") if isinstance(table.get(key), list)
+                     for c in table[key] if isinstance(c, str)]
+            out[str(table.get("name", f"models[{i}]"))] = names
+    return out
 
 
 def _did_you_mean(word: str, choices) -> str:
@@ -178,8 +203,8 @@ def _parse_model(table: Any, label: str, problems: list[str]) -> ModelSpec | Non
         return None
     start = len(problems)
     for key in sorted(set(table) - _MODEL_KEYS):
-        problems.append(f"{label}: unknown field '{key}'{_did_you_mean(key, _MODEL_KEYS)}; "
-                        f"known fields: {', '.join(sorted(_MODEL_KEYS))}")
+        problems.append(f"{label}: unknown field '{key}'{_did_you_mean(key, _TABLE_KEYS)}; "
+                        f"known fields: {', '.join(sorted(_TABLE_KEYS))}")
     missing = [key for key in _REQUIRED if key not in table]
     for key in missing:
         problems.append(f"{label}: field '{key}' is required")

@@ -36,7 +36,8 @@ class PageDef:
 
 PAGES: dict[str, tuple[str, list[PageDef]]] = {
     "business": ("Business", [PageDef("pages/business.py", "Model health", "🩺", "health")]),
-    "data_engineering": ("Data engineering", [PageDef("pages/data_engineer.py", "Pipelines & data", "🛠️", "pipelines")]),
+    "data_engineering": ("Data engineering", [PageDef("pages/data_engineer.py", "Pipelines & data", "🛠️", "pipelines"),
+                                              PageDef("pages/alerts.py", "Alerts", "🔔", "alerts")]),
     "data_science": ("Data science", [
         PageDef("pages/performance.py", "Performance", "🎯", "performance"),
         PageDef("pages/drift.py", "Drift", "📉", "drift"),

@@ -24,6 +24,7 @@ PAGES = [
     ("/explain", "Explainability"),
     ("/provenance", "Provenance"),
     ("/models", "Models & onboarding"),
+    ("/alerts", "Alerts"),
 ]
 WITH_MODEL_PICKER = ["/health", "/pipelines", "/performance", "/drift", "/explain"]
 MAIN = '[data-testid="stMain"]'
@@ -65,6 +66,9 @@ def test_page_renders_without_errors(app_page, artifacts, path, title):
     elif path == "/provenance":
         chosen = page.get_by_test_id("stMultiSelect").inner_text()
         assert "loan_default" in chosen and "store_demand" in chosen
+    elif path == "/alerts":
+        assert page.get_by_role("heading", name="Open alerts").is_visible()
+        assert page.get_by_test_id("stMetric").filter(has_text="Open alerts").get_by_test_id("stMetricValue").inner_text() != "0"
     else:
         assert page.get_by_role("heading", name="Onboarded models").is_visible()
     _shoot(app_page, artifacts, path.strip("/") or "root")

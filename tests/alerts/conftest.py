@@ -1,0 +1,1 @@
+from tests.peers.fixtures import cosmos_server, cosmos_store_factory  # noqa: F401
