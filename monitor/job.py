@@ -36,6 +36,8 @@ class JobResult:
     """What the run did about alerts (:class:`monitor.alerts.deliver.AlertRun`), None when they were not evaluated."""
     alerts_error: str | None = None
     alert_channels: tuple[str, ...] = ()
+    waited_seconds: float = 0.0
+    """How long the run waited for another run of the job to finish (see :mod:`monitor.job_runs`)."""
 
     @property
     def ok(self) -> bool:

@@ -79,6 +79,9 @@ def run_recorded(service, run: Callable, models: Sequence[str] | None, progress:
     source.record(record)
     began = time.monotonic()
     acquired = store.acquire_lease(LEASE, owner, LEASE_SECONDS)
+    if not acquired and _holder_is_gone(store):
+        progress(0, 0, "the previous monitoring job on this machine stopped without finishing; taking over its lease")
+        acquired = store.acquire_lease(LEASE, owner, LEASE_SECONDS)
     if not acquired:
         progress(0, 0, "another monitoring job is running; waiting for it to finish")
     while not acquired and time.monotonic() - began < wait_seconds:
@@ -109,6 +112,25 @@ def run_recorded(service, run: Callable, models: Sequence[str] | None, progress:
         message += "; " + "; ".join(str(f) for f in result.failed[:3]) + (" …" if len(result.failed) > 3 else "")
     _finish(source, record, "Succeeded" if result.ok else "Failed", message, start)
     return result
+
+
+def _holder_is_gone(store) -> bool:
+    """Whether the lease is held by a process of this machine that no longer exists (then it is released)."""
+    from monitor.store.base import LEASE_PARTITION
+
+    doc = store.get(LEASE_PARTITION, f"lease:{LEASE}") or {}
+    host, _, rest = str(doc.get("owner", "")).partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+        return False
+    except ProcessLookupError:
+        store.release_lease(LEASE, doc["owner"])
+        return True
+    except PermissionError:  # alive, under another user
+        return False
 
 
 def _finish(source: LocalPipelineRunSource, record: PipelineRun, status: str, message: str, start: dt.datetime) -> None:

@@ -144,3 +144,25 @@ def test_job_status_reads_the_last_successful_run(tmp_path):
     assert status.computed_at == dt.datetime(2026, 6, 1, 2, 5, tzinfo=dt.timezone.utc)
     assert not status.stale and status.last_failed
     assert job_status(store, 6, now).stale  # ten hours without a success, six allowed (plus an hour of grace)
+
+
+def test_a_lease_left_by_a_killed_job_on_this_machine_is_taken_over_at_once(tmp_path):
+    import socket
+    import types
+
+    from monitor.job import JobResult
+    from monitor.job_runs import LEASE, run_recorded
+
+    store = SqliteSnapshotStore(tmp_path / "s.db")
+    dead = f"{socket.gethostname()}:{2**22 + 12345}:abcdef"  # above Linux's largest pid: no such process
+    assert store.acquire_lease(LEASE, dead, 600)
+    said: list[str] = []
+    result = run_recorded(types.SimpleNamespace(store=store), lambda service, models, progress: JobResult(written=3), None,
+                          lambda done, total, message: said.append(message), wait_seconds=0)
+    assert result.ok and result.written == 3 and result.waited_seconds == 0
+    assert said == ["the previous monitoring job on this machine stopped without finishing; taking over its lease"]
+    elsewhere = "another-host:1:abcdef"
+    assert store.acquire_lease(LEASE, elsewhere, 600)
+    blocked = run_recorded(types.SimpleNamespace(store=store), lambda *a: JobResult(written=3), None,
+                           lambda *a: None, wait_seconds=0)
+    assert not blocked.ok and "another monitoring job still held the lease" in blocked.failed[0].error
