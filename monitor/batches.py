@@ -29,10 +29,12 @@ from monitor._inputs import check_against_spec, check_frame, check_identifier, c
 from monitor._tracking import Target, resolve, using
 from monitor.errors import BatchError, MonitorWarning, SpecError
 
-__all__ = ["log_batch", "log_labels", "log_reference", "batch_experiment_name", "TAG"]
+__all__ = ["log_batch", "log_labels", "log_reference", "log_batch_summary", "batch_experiment_name", "TAG"]
 
 TAG = "monitor."
 BATCH_FILE = "batch/batch.parquet"
+SUMMARY_FILE = "batch/summary.json"
+SAMPLE_FILE = "batch/sample.parquet"
 LABELS_FILE = "labels/labels.parquet"
 REFERENCE_FILE = "reference/reference.parquet"
 VALIDATION_FILE = "reference/validation.parquet"
@@ -327,3 +329,63 @@ def log_reference(frame: pd.DataFrame, *, run_id: str | None = None, name: str =
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)
                 mlflow.log_input(mlflow.data.from_pandas(frame, name=name), context="training")
+
+
+def log_batch_summary(model: str, summary: dict, sample: pd.DataFrame, *, model_version: str | int, prediction_kind: str,
+                      location: str | None = None, engine: str = "spark", batch_time: dt.datetime | str | None = None,
+                      pipeline_run_id: str | None = None, batch_id: str | None = None, tracking_uri: str | None = None,
+                      artifact_root: str | None = None) -> str:
+    """Log a batch too large to store whole: its summary document and a bounded row sample; return the batch id.
+
+    ``summary`` is a reference-profile document of the whole batch (``ReferenceProfile.to_dict()``, as
+    :func:`monitor.spark.log_batch` computes it); it is stored as ``batch/summary.json``, the sample as
+    ``batch/sample.parquet``, with the tags of :func:`log_batch` plus ``monitor.engine`` and
+    ``monitor.location`` (where the full data lives). The digest is the summary's: logging the same data
+    twice is a no-op.
+    """
+    import json
+
+    import mlflow
+    from mlflow import MlflowClient
+
+    model = check_identifier(model, "model name")
+    model_version = check_identifier(model_version, "model_version", model)
+    pipeline_run_id = check_identifier(pipeline_run_id, "pipeline_run_id", model) if pipeline_run_id else None
+    when = check_time(batch_time, model)
+    if not int(summary.get("n_rows", 0)):
+        raise BatchError(f"model '{model}': the batch is empty (0 rows); nothing was logged")
+    text = json.dumps(summary, sort_keys=True, allow_nan=False)
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    batch_id = check_identifier(batch_id, "batch_id", model) if batch_id else f"{when:%Y%m%dT%H%M%S}-{digest[:8]}"
+    target = resolve(tracking_uri, artifact_root)
+    client = MlflowClient(tracking_uri=target.uri)
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "summary.json").write_text(text, encoding="utf-8")
+        _write_parquet(sample.reset_index(drop=True), Path(tmp) / "sample.parquet", model, "row sample")
+        dataset = _dataset(sample, model, batch_id, digest)
+        exp_id = _experiment_id(client, model, target.artifact_root)
+        for run in _runs_of(client, exp_id, batch_id):
+            if run.info.status != "FINISHED":
+                client.delete_run(run.info.run_id)
+            elif run.data.tags.get(TAG + "digest") == digest:
+                return batch_id
+            else:
+                raise BatchError(f"model '{model}': batch '{batch_id}' is already logged with other data "
+                                 f"(run {run.info.run_id}); nothing was changed. Give this batch another batch_id.")
+        tags = {TAG + k: str(v) for k, v in {
+            "kind": "batch", "model": model, "model_version": model_version, "batch_id": batch_id,
+            "batch_time": when.isoformat(), "n_rows": summary["n_rows"], "digest": digest, "prediction_kind": prediction_kind,
+            "engine": engine, "location": location or "not recorded", "sample_rows": len(sample),
+            **({"pipeline_run_id": pipeline_run_id} if pipeline_run_id else {})}.items()}
+        run_id = client.create_run(exp_id, start_time=int(when.timestamp() * 1000), tags=tags,
+                                   run_name=f"{model} batch {batch_id}").info.run_id
+        try:
+            with using(target), mlflow.start_run(run_id=run_id), warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                mlflow.log_artifacts(tmp, artifact_path="batch")
+                mlflow.log_input(dataset, context="scoring")
+                mlflow.log_metric("n_rows", int(summary["n_rows"]))
+        except BaseException:
+            client.delete_run(run_id)  # a half-written batch must not be taken for a logged one
+            raise
+    return batch_id

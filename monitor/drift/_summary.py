@@ -7,124 +7,43 @@ holding at most ~1.6/max_points of the rows, fewer towards the tails; heavy atom
 keep counts per category, capped at ``max_categories`` with the rest counted as "other".
 Everything is a sum, a min/max or a sorted merge, so chunks fitted apart (e.g. Spark partitions)
 merge into the profile of the whole.
+
+A batch column is held as a :class:`NumericBatch` (every sorted value, or the points of a
+summary of the batch) or a :class:`CategoricalBatch` (counts); the drift methods read both alike.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from monitor.drift._sketch import (
+    ColumnError,
+    Scratch,
+    aligned_counts,
+    category_counts,
+    compress,
+    distinct,
+    moments,
+    sketch_sorted,
+    sorted_finite,
+    unique_weighted,
+)
+
+__all__ = ["NumericSummary", "CategoricalSummary", "NumericBatch", "CategoricalBatch", "ColumnError", "Scratch",
+           "aligned_counts", "batch_of_summary", "MAX_POINTS", "MAX_CATEGORIES", "MAX_UNSEEN", "OTHER"]
 
 MAX_POINTS = 1024
 MAX_CATEGORIES = 1000
 MAX_UNSEEN = 10_000
 PLOT_BINS = 20
 OTHER = "__other__"
-
-
-class ColumnError(ValueError):
-    """A column could not be summarised; the message names the column and the problem."""
-
-
-# ----------------------------------------------------------------------------------------------
-# value conversion
-
-
-def numeric_values(series: pd.Series, column: str) -> tuple[np.ndarray, int, int, int]:
-    """Return (finite values as float64, n_missing, n_inf, n_unparsed) for a numeric column.
-
-    Text that parses as numbers is accepted (a numeric column logged as strings); values that
-    do not parse are counted in ``n_unparsed`` and treated as missing.
-    """
-    n_unparsed = 0
-    if pd.api.types.is_bool_dtype(series.dtype):
-        arr = series.astype("float64").to_numpy()
-    elif pd.api.types.is_numeric_dtype(series.dtype):
-        arr = series.to_numpy(dtype="float64", na_value=np.nan)
-    elif pd.api.types.is_datetime64_any_dtype(series.dtype) or isinstance(series.dtype, pd.PeriodDtype):
-        raise ColumnError(f"column '{column}' holds dates ({series.dtype}); a numeric column was expected")
-    else:
-        present = series.notna()
-        parsed = pd.to_numeric(series.astype(object), errors="coerce")
-        n_unparsed = int((present & parsed.isna()).sum())
-        arr = parsed.to_numpy(dtype="float64", na_value=np.nan)
-    ok = np.isfinite(arr)
-    n_ok = int(np.count_nonzero(ok))
-    if n_ok == len(arr):
-        return arr, 0, 0, n_unparsed
-    n_nan = int(np.count_nonzero(np.isnan(arr)))
-    return arr[ok], n_nan - n_unparsed, len(arr) - n_ok - n_nan, n_unparsed
-
-
-def category_counts(series: pd.Series) -> tuple[pd.Series, int]:
-    """Counts per category (index: keys as strings, integral floats written as integers) and n_missing."""
-    n_missing = int(series.isna().sum())
-    counts = series.value_counts(dropna=True, sort=False)
-    if counts.empty:
-        return pd.Series([], index=pd.Index([], dtype=object), dtype="int64"), n_missing
-    if counts.index.inferred_type == "string":
-        return pd.Series(counts.to_numpy(dtype="int64"), index=counts.index.astype(object)), n_missing
-    keys = _category_keys(counts.index)
-    out = pd.Series(counts.to_numpy(dtype="int64"), index=pd.Index(keys, dtype=object))
-    if not out.index.is_unique:
-        out = out.groupby(level=0, sort=False).sum()
-    return out, n_missing
-
-
-def _category_keys(index: pd.Index) -> list[str]:
-    if pd.api.types.is_bool_dtype(index.dtype):
-        return [str(bool(v)) for v in index]
-    if pd.api.types.is_integer_dtype(index.dtype):
-        return [str(int(v)) for v in index]
-    if pd.api.types.is_float_dtype(index.dtype):
-        return [str(int(v)) if float(v).is_integer() else repr(float(v)) for v in index]
-    # object columns may mix numbers and text: a label logged as 1.0 in one batch and 1 in
-    # another must land in the same category
-    return [str(int(v)) if isinstance(v, float) and v.is_integer() else str(v) for v in index]
-
-
-# ----------------------------------------------------------------------------------------------
-# numeric sketch
-
-
-def _unique_weighted(values: np.ndarray, weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    if weights is None:
-        v, w = np.unique(values, return_counts=True)
-        return v.astype("float64"), w.astype("float64")
-    order = np.argsort(values, kind="stable")
-    v, w = values[order], weights[order]
-    starts = np.flatnonzero(np.concatenate(([True], v[1:] != v[:-1])))
-    return v[starts], np.add.reduceat(w, starts)
-
-
-def compress(values: np.ndarray, weights: np.ndarray, max_points: int) -> tuple[np.ndarray, np.ndarray, bool]:
-    """Compress sorted distinct weighted points to at most ~max_points centroids.
-
-    Returns (values, weights, exact). The extremes stay exact; a point heavier than one
-    bucket stays alone so atoms (e.g. a spike at zero) are not smeared.
-    """
-    if len(values) <= max_points:
-        return values, weights, True
-    total = weights[1:-1].sum()
-    k = max_points - 2
-    mid_v, mid_w = values[1:-1], weights[1:-1]
-    before = (np.cumsum(mid_w) - mid_w) / total
-    # t-digest's arcsine scale: centroids shrink towards the tails, where PSI/JS bins and the
-    # out-of-range check need single values, and hold at most ~1.6/k of the rows in the middle
-    bucket = np.floor(k * (np.arcsin(2 * before - 1) / np.pi + 0.5)).astype(np.int64)
-    heavy = mid_w >= 2 * total / k  # more than any centroid in the middle holds
-    start = np.empty(len(mid_v), dtype=bool)
-    start[0] = True
-    start[1:] = (bucket[1:] != bucket[:-1]) | heavy[1:] | heavy[:-1]
-    group = np.cumsum(start) - 1
-    gw = np.bincount(group, weights=mid_w)
-    gv = np.bincount(group, weights=mid_w * mid_v) / gw
-    gv = np.clip(gv, values[0], values[-1])
-    return (np.concatenate(([values[0]], gv, [values[-1]])), np.concatenate(([weights[0]], gw, [weights[-1]])), False)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -146,14 +65,12 @@ class NumericSummary:
     kind: str = "numeric"
 
     @classmethod
-    def fit(cls, series: pd.Series, column: str, max_points: int = MAX_POINTS) -> NumericSummary:
-        finite, n_missing, n_inf, n_unparsed = numeric_values(series, column)
-        v, w = _unique_weighted(finite) if len(finite) else (np.empty(0), np.empty(0))
-        v, w, exact = compress(v, w, max_points)
-        mean = float(finite.mean()) if len(finite) else math.nan
-        m2 = float(((finite - mean) ** 2).sum()) if len(finite) else 0.0
+    def fit(cls, series: pd.Series, column: str, max_points: int = MAX_POINTS, scratch: Scratch | None = None) -> NumericSummary:
+        s, n_missing, n_inf, n_unparsed = sorted_finite(series, column, scratch)
+        v, w, exact = sketch_sorted(s, max_points)
+        mean, m2 = moments(s)
         return cls(
-            n=len(series), n_missing=n_missing + n_unparsed, n_inf=n_inf, count=len(finite), mean=mean, m2=m2,
+            n=len(series), n_missing=n_missing + n_unparsed, n_inf=n_inf, count=len(s), mean=mean, m2=m2,
             min=float(v[0]) if len(v) else math.nan, max=float(v[-1]) if len(v) else math.nan,
             values=v, weights=w, exact=exact, dtype=str(series.dtype),
         )
@@ -168,25 +85,33 @@ class NumericSummary:
         return len(self.values) if self.exact else None
 
     def merge(self, other: NumericSummary, max_points: int = MAX_POINTS) -> NumericSummary:
-        count = self.count + other.count
-        if count == 0:
-            mean, m2 = math.nan, 0.0
-        elif self.count == 0 or other.count == 0:
-            src = self if self.count else other
-            mean, m2 = src.mean, src.m2
+        return NumericSummary.merged([self, other], max_points)
+
+    @staticmethod
+    def merged(parts: Sequence[NumericSummary], max_points: int = MAX_POINTS) -> NumericSummary:
+        """One summary of all ``parts`` (in order), compressed once: merging many chunks this way
+        moves a CDF value by at most ~1.6/max_points beyond the chunks' own compression."""
+        count, mean, m2 = 0, math.nan, 0.0
+        for p in parts:
+            if p.count == 0:
+                continue
+            if count == 0:
+                count, mean, m2 = p.count, p.mean, p.m2
+                continue
+            total = count + p.count
+            delta = p.mean - mean
+            mean, m2 = mean + delta * p.count / total, m2 + p.m2 + delta * delta * count * p.count / total
+            count = total
+        full = [p for p in parts if len(p.values)]
+        if len(full) > 1:
+            v, w = unique_weighted(np.concatenate([p.values for p in full]), np.concatenate([p.weights for p in full]))
         else:
-            delta = other.mean - self.mean
-            mean = self.mean + delta * other.count / count
-            m2 = self.m2 + other.m2 + delta * delta * self.count * other.count / count
-        if len(self.values) and len(other.values):
-            v, w = _unique_weighted(np.concatenate([self.values, other.values]), np.concatenate([self.weights, other.weights]))
-        else:
-            v, w = (self.values, self.weights) if len(self.values) else (other.values, other.weights)
+            v, w = (full[0].values, full[0].weights) if full else (np.empty(0), np.empty(0))
         v, w, exact = compress(v, w, max_points)
         return NumericSummary(
-            n=self.n + other.n, n_missing=self.n_missing + other.n_missing, n_inf=self.n_inf + other.n_inf, count=count,
-            mean=mean, m2=m2, min=float(v[0]) if len(v) else math.nan, max=float(v[-1]) if len(v) else math.nan,
-            values=v, weights=w, exact=exact and self.exact and other.exact, dtype=self.dtype,
+            n=sum(p.n for p in parts), n_missing=sum(p.n_missing for p in parts), n_inf=sum(p.n_inf for p in parts),
+            count=count, mean=mean, m2=m2, min=float(v[0]) if len(v) else math.nan, max=float(v[-1]) if len(v) else math.nan,
+            values=v, weights=w, exact=exact and all(p.exact for p in parts), dtype=parts[0].dtype,
         )
 
     def cdf_at(self, x: np.ndarray, side: str = "right") -> np.ndarray:
@@ -254,14 +179,18 @@ class CategoricalSummary:
         return None if self.truncated else len(self.counts)
 
     def merge(self, other: CategoricalSummary, max_categories: int = MAX_CATEGORIES) -> CategoricalSummary:
-        counts = dict(self.counts)
-        for k, c in other.counts.items():
-            counts[k] = counts.get(k, 0) + c
+        return CategoricalSummary.merged([self, other], max_categories)
+
+    @staticmethod
+    def merged(parts: Sequence[CategoricalSummary], max_categories: int = MAX_CATEGORIES) -> CategoricalSummary:
+        """One summary of all ``parts``: counts added, then capped once."""
+        counts: dict[str, int] = {}
+        for p in parts:
+            for k, c in p.counts.items():
+                counts[k] = counts.get(k, 0) + c
         kept, spill = _cap(counts, max_categories)
-        return CategoricalSummary(
-            n=self.n + other.n, n_missing=self.n_missing + other.n_missing, counts=kept,
-            other=self.other + other.other + spill, dtype=self.dtype,
-        )
+        return CategoricalSummary(n=sum(p.n for p in parts), n_missing=sum(p.n_missing for p in parts), counts=kept,
+                                  other=sum(p.other for p in parts) + spill, dtype=parts[0].dtype)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -301,23 +230,51 @@ def _nan(x: Any) -> float:
 
 @dataclasses.dataclass(frozen=True)
 class NumericBatch:
-    """Sorted finite values of a batch column plus what was set aside."""
+    """A batch column: every finite value sorted, or, from a summary of the batch, its points
+    (distinct values or centroids) with their counts in ``weights``; plus what was set aside."""
 
     values: np.ndarray
     n: int
     n_missing: int
     n_inf: int
     n_unparsed: int
+    weights: np.ndarray | None = None
+    exact: bool = True
 
     @classmethod
-    def of(cls, series: pd.Series, column: str) -> NumericBatch:
-        finite, n_missing, n_inf, n_unparsed = numeric_values(series, column)
-        finite = np.sort(finite)  # a copy: the input may be a view of the caller's frame
-        return cls(finite, len(series), n_missing + n_unparsed, n_inf, n_unparsed)
+    def of(cls, series: pd.Series, column: str, scratch: Scratch | None = None) -> NumericBatch:
+        values, n_missing, n_inf, n_unparsed = sorted_finite(series, column, scratch)
+        return cls(values, len(series), n_missing + n_unparsed, n_inf, n_unparsed)
+
+    @functools.cached_property
+    def count(self) -> int:
+        return len(self.values) if self.weights is None else int(round(float(self.weights.sum())))
 
     @property
-    def count(self) -> int:
-        return len(self.values)
+    def min(self) -> float:
+        return float(self.values[0])
+
+    @property
+    def max(self) -> float:
+        return float(self.values[-1])
+
+    @functools.cached_property
+    def _cum(self) -> np.ndarray:
+        return np.concatenate(([0.0], np.cumsum(self.weights)))
+
+    def count_at(self, x, side: str = "right") -> np.ndarray:
+        """Batch values <= x (side="right") or < x (side="left")."""
+        pos = np.searchsorted(self.values, x, side=side)
+        return pos if self.weights is None else self._cum[pos]
+
+    def distinct(self) -> tuple[np.ndarray, np.ndarray]:
+        """(distinct values, counts); a summary must hold every distinct value for this."""
+        if self.weights is None:
+            return distinct(self.values)
+        if not self.exact:
+            raise ColumnError("treating values as categories needs every distinct value of the batch, and its summary "
+                              f"keeps {len(self.values)} centroids instead")
+        return self.values, self.weights
 
 
 @dataclasses.dataclass(frozen=True)
@@ -334,17 +291,21 @@ class CategoricalBatch:
     @classmethod
     def of(cls, series: pd.Series, known: Mapping[str, int] | None = None) -> CategoricalBatch:
         vc, n_missing = category_counts(series)
+        return cls._of_counts(vc, len(series), n_missing, known)
+
+    @classmethod
+    def _of_counts(cls, vc: pd.Series, n: int, n_missing: int, known: Mapping[str, int] | None,
+                   rest: int = 0) -> CategoricalBatch:
         if known is None:
-            return cls(dict(zip(vc.index, vc.to_numpy().tolist(), strict=True)), len(series), n_missing)
+            return cls(dict(zip(vc.index, vc.to_numpy().tolist(), strict=True)), n, n_missing, rest)
         is_known = vc.index.isin(list(known))
         new = vc[~is_known]
-        rest = 0
         if len(new) > MAX_UNSEEN:
             new = new.sort_values(ascending=False, kind="stable")
-            rest = int(new.iloc[MAX_UNSEEN:].sum())
+            rest += int(new.iloc[MAX_UNSEEN:].sum())
             new = new.iloc[:MAX_UNSEEN]
         kept = pd.concat([vc[is_known], new])
-        return cls(dict(zip(kept.index, kept.to_numpy().tolist(), strict=True)), len(series), n_missing, rest,
+        return cls(dict(zip(kept.index, kept.to_numpy().tolist(), strict=True)), n, n_missing, rest,
                    int((~is_known).sum()))
 
     @property
@@ -357,51 +318,37 @@ class CategoricalBatch:
         return new, sum(new.values()) + self.unseen_rest
 
 
-def aligned_counts(ref: CategoricalSummary | NumericSummary, cur: CategoricalBatch | NumericBatch,
-                   unseen_as_one: bool = False) -> tuple[list, np.ndarray, np.ndarray, float]:
-    """Counts of reference and batch over the union of their categories (or distinct values).
+def batch_of_summary(ref: NumericSummary | CategoricalSummary, summary: NumericSummary | CategoricalSummary,
+                     column: str) -> NumericBatch | CategoricalBatch:
+    """The batch column held by a summary of the batch, as the reference's kind wants it.
 
-    Batch values outside a truncated profile's kept categories go to "other". Unseen values keep
-    their own key (up to MAX_UNSEEN of them) unless ``unseen_as_one``. Returns (keys, ref, cur,
-    unseen_count).
+    A numeric reference reads a categorical summary whose categories are numbers (each category a
+    distinct value); a categorical reference reads a numeric summary that kept every distinct value.
+    Values beyond a categorical summary's kept categories (its "other" count) are counted as unseen.
     """
-    if isinstance(ref, NumericSummary):
-        if not ref.exact:
-            raise ColumnError("treating values as categories needs a profile with every distinct value "
-                              f"(this column has more than {len(ref.values)} distinct values)")
-        cur_v, cur_c = np.unique(cur.values, return_counts=True)
-        keys_arr = np.union1d(ref.values, cur_v)
-        r = np.zeros(len(keys_arr))
-        c = np.zeros(len(keys_arr))
-        r[np.searchsorted(keys_arr, ref.values)] = ref.weights
-        c[np.searchsorted(keys_arr, cur_v)] = cur_c
-        unseen = float(c[r == 0].sum())
-        if unseen_as_one and unseen:
-            seen = r > 0
-            return [*keys_arr[seen].tolist(), "__unseen__"], np.append(r[seen], 0.0), np.append(c[seen], unseen), unseen
-        return keys_arr.tolist(), r, c, unseen
-    keys = list(ref.counts)
-    r = [ref.counts[k] for k in keys]
-    c = [cur.counts.get(k, 0) for k in keys]
-    new, unseen = cur.unseen(ref)
-    if ref.truncated:
-        keys.append(OTHER)
-        r.append(ref.other)
-        c.append(unseen)
-        return keys, np.asarray(r, float), np.asarray(c, float), 0.0
-    if unseen:
-        if unseen_as_one:
-            keys.append("__unseen__")
-            r.append(0)
-            c.append(unseen)
-        else:
-            items = sorted(new.items(), key=lambda kv: -kv[1])[:MAX_UNSEEN]
-            keys += [k for k, _ in items]
-            r += [0] * len(items)
-            c += [v for _, v in items]
-            rest = unseen - sum(v for _, v in items)
-            if rest:
-                keys.append("__unseen_rest__")
-                r.append(0)
-                c.append(rest)
-    return keys, np.asarray(r, float), np.asarray(c, float), float(unseen)
+    if ref.kind == "numeric":
+        if summary.kind == "numeric":
+            return NumericBatch(summary.values, summary.n, summary.n_missing, summary.n_inf, 0, summary.weights, summary.exact)
+        if summary.other:
+            raise ColumnError(f"column '{column}' is numeric in the reference but the batch summary holds it as categories "
+                              f"and keeps only the top {len(summary.counts)} of them")
+        parsed = pd.to_numeric(pd.Series(list(summary.counts), dtype=object), errors="coerce").to_numpy(dtype="float64")
+        counts = np.asarray(list(summary.counts.values()), dtype="float64")
+        ok, inf = np.isfinite(parsed), np.isinf(parsed)
+        n_unparsed = int(counts[~ok & ~inf].sum())
+        v, w = unique_weighted(parsed[ok], counts[ok]) if ok.any() else (np.empty(0), np.empty(0))
+        return NumericBatch(v, summary.n, summary.n_missing + n_unparsed, int(counts[inf].sum()), n_unparsed, w, True)
+    if summary.kind == "categorical":
+        vc = pd.Series(list(summary.counts.values()), index=pd.Index(list(summary.counts), dtype=object), dtype="int64")
+        return CategoricalBatch._of_counts(vc, summary.n, summary.n_missing, ref.counts, rest=summary.other)
+    if not summary.exact:
+        raise ColumnError(f"column '{column}' is categorical in the reference but the batch summary holds it as numbers "
+                          f"with more than {len(summary.values)} distinct values")
+    if summary.dtype.startswith("bool"):
+        keys = [str(bool(v)) for v in summary.values]
+    else:
+        keys = [str(int(v)) if float(v).is_integer() else repr(float(v)) for v in summary.values]
+    vc = pd.Series(summary.weights.astype("int64"), index=pd.Index(keys, dtype=object))
+    if summary.n_inf:
+        vc = pd.concat([vc, pd.Series([summary.n_inf], index=pd.Index(["inf"], dtype=object))])
+    return CategoricalBatch._of_counts(vc, summary.n, summary.n_missing, ref.counts)

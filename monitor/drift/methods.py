@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Literal
 
 import numpy as np
 from scipy import stats
 from scipy.spatial import distance as _distance
 
+from monitor.drift._sketch import BLOCK
 from monitor.drift._summary import (
     CategoricalBatch,
     CategoricalSummary,
@@ -122,32 +123,57 @@ def _n_eff(n_ref: int, n_cur: int) -> float:
 # numeric: distances on the two empirical CDFs
 
 
-def _cdfs(ref: NumericSummary, cur: NumericBatch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Both right-continuous CDFs on the merged support points, as scipy evaluates them.
+def _cdf_gaps(ref: NumericSummary, cur: NumericBatch) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """|reference CDF - batch CDF| at every support point of either, and the width to the next point.
 
-    Linear in the (already sorted) batch: its distinct values come from one comparison pass and
-    are merged with the reference points by insertion positions instead of another sort.
+    Both CDFs are right-continuous, as scipy evaluates them; yields (gaps, widths) pairs whose
+    concatenation covers the merged support in order. Linear in the (already sorted) batch: its
+    distinct values come from one comparison pass, the reference CDF is constant between
+    reference points so it is laid out with ``np.repeat``, and a long batch is cut into blocks at
+    changes of value, so no temporary is longer than a block.
     """
     v, rv = cur.values, ref.values
-    last = np.empty(len(v), dtype=bool)
-    last[-1] = True
-    np.not_equal(v[1:], v[:-1], out=last[:-1])
-    cu = v[last]
-    fc_u = (np.flatnonzero(last) + 1) / len(v)
     cum = np.concatenate(([0.0], np.cumsum(ref.weights)))
-    total = cum[-1]
-    pos = np.searchsorted(cu, rv, side="left")
-    ir = np.cumsum(np.bincount(pos, minlength=len(cu) + 1))[: len(cu)]  # reference points <= each batch value
-    dest_u = ir + np.arange(len(cu))
-    dest_r = pos + np.arange(len(rv))
-    size = len(cu) + len(rv)
-    knots, f_ref, f_cur = np.empty(size), np.empty(size), np.empty(size)
-    knots[dest_u], knots[dest_r] = cu, rv
-    f_ref[dest_u] = cum[ir] / total
-    f_ref[dest_r] = cum[np.searchsorted(rv, rv, side="right")] / total
-    f_cur[dest_u] = fc_u
-    f_cur[dest_r] = np.searchsorted(v, rv, side="right") / len(v)
-    return knots, f_ref, f_cur
+    total, n = cum[-1], len(v)
+    weighted = cur.weights is not None
+    cum_cur = np.cumsum(cur.weights) if weighted else None
+    denom = cum_cur[-1] if weighted else n
+    f_ref = cum / total  # reference CDF after the first j points
+    gap_ref = np.abs(f_ref[np.searchsorted(rv, rv, side="right")] - cur.count_at(rv, "right") / denom)
+    next_ref = np.append(rv[1:], np.inf)
+    cuts = [0] if weighted else sorted({0, *np.searchsorted(v, v[BLOCK::BLOCK], "left").tolist()})
+    bounds = [*cuts, n]
+    r0 = 0
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        blk = v[a:b]
+        last = np.empty(len(blk), dtype=bool)
+        last[-1] = True
+        np.not_equal(blk[1:], blk[:-1], out=last[:-1])
+        if weighted:
+            cu, fc = blk[last], cum_cur[a:b][last] / denom
+        elif last.all():
+            cu, fc = blk, np.arange(a + 1, b + 1, dtype=np.float64)
+            fc /= denom
+        else:
+            cu, fc = blk[last], (np.flatnonzero(last) + (a + 1)) / denom
+        nxt = float(v[b]) if b < n else np.inf
+        r1 = len(rv) if b == n else int(np.searchsorted(rv, nxt, "left"))
+        rb = rv[r0:r1]  # reference points in [v[a], v[b])
+        q = np.searchsorted(cu, rb, side="left")  # batch values below each of them
+        fr = np.repeat(f_ref[r0:r1 + 1], np.diff(np.concatenate(([0], q, [len(cu)]))))
+        gaps = np.subtract(fr, fc, out=fr)
+        np.abs(gaps, out=gaps)
+        widths = np.diff(cu, append=nxt)
+        uq, first = np.unique(q, return_index=True)  # the next knot of a batch value may be a reference point
+        widths[uq[uq > 0] - 1] = rb[first[uq > 0]] - cu[uq[uq > 0] - 1]
+        if b == n and np.isinf(widths[-1]):
+            widths[-1] = 0.0
+        yield gaps, widths
+        if len(rb):
+            after = np.where(q < len(cu), cu[np.minimum(q, len(cu) - 1)], nxt)
+            w_ref = np.minimum(next_ref[r0:r1], after) - rb
+            yield gap_ref[r0:r1], np.where(np.isfinite(w_ref), w_ref, 0.0)
+        r0 = r1
 
 
 def _ks_pvalue(d: float, n1: int, n2: int) -> float:
@@ -167,8 +193,7 @@ def _ks_pvalue(d: float, n1: int, n2: int) -> float:
 
 def ks_statistic(ref: NumericSummary, cur: NumericBatch) -> float:
     """Two-sample Kolmogorov-Smirnov distance D."""
-    _, f_ref, f_cur = _cdfs(ref, cur)
-    return float(np.max(np.abs(f_ref - f_cur)))
+    return max(float(np.max(gaps)) for gaps, _ in _cdf_gaps(ref, cur))
 
 
 @register("ks", ("numeric",), "p_value", "p_value", 0.05,
@@ -181,8 +206,7 @@ def _ks(ref: NumericSummary, cur: NumericBatch, threshold: float) -> Outcome:
 
 def wasserstein_norm(ref: NumericSummary, cur: NumericBatch) -> float:
     """First Wasserstein distance divided by the reference's standard deviation (floored at 0.001)."""
-    knots, f_ref, f_cur = _cdfs(ref, cur)
-    w = float(np.sum(np.abs(f_ref[:-1] - f_cur[:-1]) * np.diff(knots)))
+    w = sum(float(np.dot(gaps, widths)) for gaps, widths in _cdf_gaps(ref, cur))
     return w / max(ref.std, 0.001)
 
 
@@ -219,12 +243,11 @@ def _wasserstein_guarded(ref: NumericSummary, cur: NumericBatch, threshold: floa
 
 def _binned(ref: Summary, cur: Batch, fill_zeros: bool) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(ref, NumericSummary) and not (ref.exact and len(ref.values) <= 20):
-        lo, hi = min(ref.min, cur.values[0]), max(ref.max, cur.values[-1])
+        lo, hi = min(ref.min, cur.min), max(ref.max, cur.max)
         edges = np.histogram_bin_edges(np.array([lo, hi]), bins=_sturges_bins(lo, hi, ref.count + cur.count),
                                        range=(lo, hi))
         r = np.diff(np.concatenate((ref.cdf_at(edges[:-1], "left"), ref.cdf_at(edges[-1:], "right"))))
-        c = np.diff(np.concatenate((np.searchsorted(cur.values, edges[:-1], "left"),
-                                    np.searchsorted(cur.values, edges[-1:], "right"))))
+        c = np.diff(np.concatenate((cur.count_at(edges[:-1], "left"), cur.count_at(edges[-1:], "right"))))
         r_pct, c_pct = r / ref.count, c / cur.count
     else:
         _, r, c, _ = aligned_counts(ref, cur)

@@ -6,12 +6,11 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from monitor.drift._summary import CategoricalBatch, CategoricalSummary, ColumnError, NumericBatch, NumericSummary
+from monitor.drift._summary import CategoricalSummary, ColumnError, NumericSummary, Scratch
 from monitor.drift.profile import ReferenceProfile
-from monitor.drift.report import finding
+from monitor.drift.report import batch_column, dtype_of, finding
 
 __all__ = ["data_quality", "SEVERITIES"]
 
@@ -22,17 +21,22 @@ MISSING_RISE = 0.05
 SHARE_WARNING, SHARE_CRITICAL = 0.01, 0.10
 
 
-def data_quality(profile: ReferenceProfile, batch: pd.DataFrame, expected_columns: Sequence[str]) -> list[dict[str, Any]]:
+def data_quality(profile: ReferenceProfile, batch: pd.DataFrame | ReferenceProfile,
+                 expected_columns: Sequence[str]) -> list[dict[str, Any]]:
     """Findings about ``batch``: schema mismatch, missing-rate change, out-of-range values, unseen categories.
 
     Each finding is ``{check, column, severity, detail, value}`` with severity "info",
     "warning" or "critical" and a sentence naming the column. Columns of the profile are
     checked against their reference summaries; ``expected_columns`` sets the schema.
+    ``batch`` may be a summary of the batch (a :class:`ReferenceProfile` fitted on it).
     """
     out: list[dict[str, Any]] = []
     expected = list(dict.fromkeys(expected_columns))
+    summary = isinstance(batch, ReferenceProfile)
     present = [str(c) for c in batch.columns]
-    if len(batch) == 0:
+    n_rows = batch.n_rows if summary else len(batch)
+    scratch = Scratch()
+    if n_rows == 0:
         out.append(finding("empty_batch", None, "critical", "the batch has no rows", 0))
     for c in expected:
         if c not in batch.columns:
@@ -40,38 +44,39 @@ def data_quality(profile: ReferenceProfile, batch: pd.DataFrame, expected_column
     for c in present:
         if c not in expected:
             out.append(finding("extra_column", c, "info", f"column '{c}' is in the batch but not expected by the model"))
-    if len(batch) == 0:
+    if n_rows == 0:
         return out
     for c in expected:
         if c in batch.columns and c in profile.columns:
             try:
-                out.extend(_column_checks(profile.columns[c], c, batch[c]))
+                out.extend(_column_checks(profile.columns[c], c, batch.columns[c] if summary else batch[c], scratch))
             except (ColumnError, TypeError, ValueError) as exc:
                 out.append(finding("check_failed", c, "warning", f"column '{c}' could not be checked: {exc}"))
     return out
 
 
-def _column_checks(ref: NumericSummary | CategoricalSummary, column: str, values: pd.Series) -> list[dict[str, Any]]:
+def _column_checks(ref: NumericSummary | CategoricalSummary, column: str, values, scratch: Scratch) -> list[dict[str, Any]]:
     out = []
-    n = len(values)
+    n = values.n if hasattr(values, "kind") else len(values)
+    dtype, numeric_dtype = dtype_of(values)
     if isinstance(ref, NumericSummary):
-        if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        if dtype.startswith("datetime64"):
             return [finding("type_change", column, "critical",
-                            f"column '{column}' is numeric in the reference but arrived as {values.dtype}")]
-        cur = NumericBatch.of(values, column)
-        if not pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
-            non_null = int(values.notna().sum())
+                            f"column '{column}' is numeric in the reference but arrived as {dtype}")]
+        cur = batch_column(ref, column, values, scratch)
+        if not numeric_dtype:
+            non_null = n - (values.n_missing if hasattr(values, "kind") else int(values.isna().sum()))
             parsed = non_null - cur.n_unparsed
             severity = "critical" if non_null and parsed == 0 else "warning"
             out.append(finding("type_change", column, severity,
-                               f"column '{column}' is numeric in the reference ({ref.dtype}) but arrived as {values.dtype}; "
+                               f"column '{column}' is numeric in the reference ({ref.dtype}) but arrived as {dtype}; "
                                f"{parsed} of {non_null} non-missing values parse as numbers", cur.n_unparsed / n))
         missing_cur = cur.n_missing / n
     else:
-        cur = CategoricalBatch.of(values, ref.counts)
-        if pd.api.types.is_numeric_dtype(values.dtype) != _numeric_dtype_name(ref.dtype):
+        cur = batch_column(ref, column, values)
+        if numeric_dtype != _numeric_dtype_name(ref.dtype):
             out.append(finding("type_change", column, "info",
-                               f"column '{column}' was {ref.dtype} in the reference and is {values.dtype} in this batch; "
+                               f"column '{column}' was {ref.dtype} in the reference and is {dtype} in this batch; "
                                "categories are compared as text", None))
         missing_cur = cur.n_missing / n
     missing_ref = ref.n_missing / ref.n if ref.n else 0.0
@@ -89,13 +94,13 @@ def _column_checks(ref: NumericSummary | CategoricalSummary, column: str, values
                                f"column '{column}' has {cur.n_inf} infinite value(s) in this batch; they are left out of drift",
                                cur.n_inf / n))
         if cur.count and ref.count:
-            below = int(np.searchsorted(cur.values, ref.min, "left"))
-            above = cur.count - int(np.searchsorted(cur.values, ref.max, "right"))
+            below = int(cur.count_at(ref.min, "left"))
+            above = cur.count - int(cur.count_at(ref.max, "right"))
             share = (below + above) / cur.count
             if share > 0:
                 out.append(finding("out_of_range", column, _severity(share),
                                    f"{share:.2%} of values of column '{column}' fall outside the reference range "
-                                   f"[{ref.min:g}, {ref.max:g}] (batch min {cur.values[0]:g}, max {cur.values[-1]:g})", share))
+                                   f"[{ref.min:g}, {ref.max:g}] (batch min {cur.min:g}, max {cur.max:g})", share))
     elif cur.count:
         if ref.truncated:
             return out

@@ -18,11 +18,16 @@ from monitor.drift._summary import (
     ColumnError,
     NumericBatch,
     NumericSummary,
+    Scratch,
     aligned_counts,
+    batch_of_summary,
 )
 from monitor.drift.methods import get_method
 from monitor.drift.profile import ReferenceProfile
 from monitor.spec import DriftSpec
+
+Summary = NumericSummary | CategoricalSummary
+Batch = NumericBatch | CategoricalBatch
 
 __all__ = ["ColumnDrift", "DriftReport", "compute_drift", "column_drift", "default_method", "DEFAULTS",
            "MIN_REFERENCE_VALUES"]
@@ -124,13 +129,37 @@ def _resolve(profile: ReferenceProfile, column: str, spec: DriftSpec | None) -> 
     return method, threshold
 
 
-def column_drift(profile: ReferenceProfile, column: str, values: pd.Series, method: str | None = None,
+def column_drift(profile: ReferenceProfile, column: str, values: pd.Series | Summary, method: str | None = None,
                  threshold: float | None = None) -> ColumnDrift:
     """Drift of one column (a feature, the prediction or the target) against its profile.
 
+    ``values`` is the batch column, or its summary: the column's entry of a
+    :class:`ReferenceProfile` fitted on the batch (as a batch logged from Spark stores it).
     Raises ``KeyError`` for a column absent from the profile and ``ValueError`` for an unknown
     method; problems with the data itself come back in ``ColumnDrift.error``.
     """
+    return _column_drift(profile, column, values, method, threshold)
+
+
+def batch_column(ref: Summary, column: str, values: pd.Series | Summary, scratch: Scratch | None = None) -> Batch:
+    """The batch column as the drift methods read it, from the values or from a summary of them."""
+    if isinstance(values, NumericSummary | CategoricalSummary):
+        return batch_of_summary(ref, values, column)
+    return NumericBatch.of(values, column, scratch) if ref.kind == "numeric" else CategoricalBatch.of(values, ref.counts)
+
+
+def dtype_of(values: pd.Series | Summary) -> tuple[str, bool]:
+    """(dtype name, whether it is a numeric dtype) of a batch column or of its summary."""
+    if isinstance(values, NumericSummary | CategoricalSummary):
+        try:
+            return values.dtype, pd.api.types.is_numeric_dtype(np.dtype(values.dtype))
+        except TypeError:
+            return values.dtype, False
+    return str(values.dtype), pd.api.types.is_numeric_dtype(values.dtype)
+
+
+def _column_drift(profile: ReferenceProfile, column: str, values: pd.Series | Summary, method: str | None,
+                  threshold: float | None, scratch: Scratch | None = None) -> ColumnDrift:
     kind = profile.kind_of(column)
     if method is None:
         method, default_threshold = default_method(kind)
@@ -140,18 +169,20 @@ def column_drift(profile: ReferenceProfile, column: str, values: pd.Series, meth
     ref = profile.columns[column]
     notes: list[tuple[str, str, str, Any]] = []
     try:
-        cur = NumericBatch.of(values, column) if kind == "numeric" else CategoricalBatch.of(values, ref.counts)
+        cur = batch_column(ref, column, values, scratch)
     except ColumnError as exc:
-        return _failed(column, kind, method, threshold, ref, len(values), str(exc), m.rule(threshold))
+        return _failed(column, kind, method, threshold, ref, values.n if hasattr(values, "kind") else len(values), str(exc),
+                       m.rule(threshold))
+    dtype, numeric_dtype = dtype_of(values)
     missing_ref = ref.n_missing / ref.n if ref.n else None
     missing_cur = cur.n_missing / cur.n if cur.n else None
     if isinstance(cur, NumericBatch) and cur.n_unparsed:
         notes.append(("type_change", "warning",
-                      f"column '{column}' is numeric in the reference but arrived as {values.dtype}; "
+                      f"column '{column}' is numeric in the reference but arrived as {dtype}; "
                       f"{cur.n_unparsed} of {cur.n} values did not parse as numbers and count as missing", cur.n_unparsed / cur.n))
-    elif isinstance(cur, NumericBatch) and not pd.api.types.is_numeric_dtype(values.dtype) and cur.count:
+    elif isinstance(cur, NumericBatch) and not numeric_dtype and cur.count:
         notes.append(("type_change", "warning",
-                      f"column '{column}' is numeric in the reference but arrived as {values.dtype}; its values were parsed as numbers", 0.0))
+                      f"column '{column}' is numeric in the reference but arrived as {dtype}; its values were parsed as numbers", 0.0))
     unseen = _unseen(ref, cur)
     dist = _dist(ref, cur)
     error = None
@@ -203,8 +234,7 @@ def _dist(ref, cur) -> dict[str, Any]:
             return {}
         total = ref.weights.sum()
         r = np.diff(np.concatenate(([0.0], ref.cdf_at(edges[:-1], "left"), ref.cdf_at(edges[-1:], "right"), [total])))
-        c = np.diff(np.concatenate(([0], np.searchsorted(cur.values, edges[:-1], "left"),
-                                    np.searchsorted(cur.values, edges[-1:], "right"), [cur.count])))
+        c = np.diff(np.concatenate(([0], cur.count_at(edges[:-1], "left"), cur.count_at(edges[-1:], "right"), [cur.count])))
         return {"type": "numeric", "edges": [float(e) for e in edges], "ref": _round(r / total),
                 "cur": _round(c / cur.count) if cur.count else [0.0] * len(r)}
     keys, r, c, _ = aligned_counts(ref, cur, unseen_as_one=False)
@@ -225,18 +255,23 @@ def _dist(ref, cur) -> dict[str, Any]:
 # ----------------------------------------------------------------------------------------------
 
 
-def compute_drift(profile: ReferenceProfile, batch: pd.DataFrame, spec: DriftSpec | None = None,
+def compute_drift(profile: ReferenceProfile, batch: pd.DataFrame | ReferenceProfile, spec: DriftSpec | None = None,
                   weights: Mapping[str, float] | None = None, workers: int | None = None) -> DriftReport:
     """Drift of every feature of ``profile`` in ``batch`` and the dataset verdict.
 
-    One pass over the batch per column (columns run on a small thread pool: numpy releases the
-    GIL while sorting). A column that is missing or unusable gets an ``error`` and a finding;
+    ``batch`` is the batch itself or a summary of it (``ReferenceProfile.fit`` on the batch, or
+    :func:`monitor.spark.summarise_batch` on a Spark DataFrame): the report has the same form,
+    exact for categories and for numeric columns with few distinct values, within the sketch's
+    bound otherwise. One pass over the batch per column (columns run on a small thread pool:
+    numpy releases the GIL while sorting; each thread sorts into one reused buffer). A column that is missing or unusable gets an ``error`` and a finding;
     the other columns are still computed. ``weights`` (e.g. mean |SHAP| per feature) give the
     weighted score, the share of total weight carried by drifted features; equal when ``None``.
     """
     spec = spec if spec is not None else DriftSpec()
     findings: list[dict[str, Any]] = []
-    if len(batch) == 0:
+    summary = isinstance(batch, ReferenceProfile)
+    n_rows = batch.n_rows if summary else len(batch)
+    if n_rows == 0:
         findings.append(finding("empty_batch", None, "critical", "the batch has no rows; no drift could be computed", 0))
     if profile.n_rows < MIN_REFERENCE_VALUES:
         findings.append(finding(
@@ -255,15 +290,17 @@ def compute_drift(profile: ReferenceProfile, batch: pd.DataFrame, spec: DriftSpe
             return _failed(column, kind, method, threshold, profile.columns[column], 0,
                            f"column '{column}' is missing from the batch", "")
         try:
-            return column_drift(profile, column, batch[column], method, threshold)
+            return _column_drift(profile, column, batch.columns[column] if summary else batch[column], method, threshold,
+                                 scratch)
         except (KeyError, ValueError) as exc:
             return _config_error(profile, column, str(exc), method, threshold)
         except Exception as exc:  # one bad column must not take the whole report down
             return _config_error(profile, column, f"drift could not be computed ({type(exc).__name__}: {exc})", method, threshold)
 
     columns = list(profile.features)
+    scratch = Scratch()
     n_workers = workers or min(4, os.cpu_count() or 1)
-    if n_workers > 1 and len(batch) * len(columns) > 200_000:
+    if n_workers > 1 and not summary and n_rows * len(columns) > 200_000:
         with ThreadPoolExecutor(n_workers) as pool:
             results = list(pool.map(one, columns))
     else:

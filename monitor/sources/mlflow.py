@@ -15,7 +15,17 @@ from typing import Any
 
 import pandas as pd
 
-from monitor.batches import BATCH_FILE, LABEL_COLUMN, LABELS_FILE, REFERENCE_FILE, TAG, VALIDATION_FILE, batch_experiment_name
+from monitor.batches import (
+    BATCH_FILE,
+    LABEL_COLUMN,
+    LABELS_FILE,
+    REFERENCE_FILE,
+    SAMPLE_FILE,
+    SUMMARY_FILE,
+    TAG,
+    VALIDATION_FILE,
+    batch_experiment_name,
+)
 from monitor.errors import BackendError, BatchError
 from monitor.net import DEFAULT_BUDGET, READ_TIMEOUT, Breaker, BudgetExceeded, within
 from monitor.redact import mask, public_url
@@ -196,6 +206,35 @@ class MlflowSource:
         frame = self._download_parquet(info.run_id, BATCH_FILE, f"model '{info.model}' batch '{info.batch_id}'")
         if frame is None:
             raise BatchError(f"model '{info.model}' batch '{info.batch_id}': run {info.run_id} has no {BATCH_FILE}")
+        return frame
+
+    def load_batch_summary(self, info: BatchInfo) -> dict[str, Any] | None:
+        """The summary document of a batch logged as a summary and a row sample (``monitor.spark.log_batch``),
+        or None for a batch logged whole."""
+        import json
+
+        import mlflow
+
+        what = f"model '{info.model}' batch '{info.batch_id}'"
+        listed = self._call(f"{what}: listing batch/ of run {info.run_id}", self.client.list_artifacts, info.run_id, "batch")
+        if SUMMARY_FILE not in {a.path for a in listed}:
+            return None
+        text = self._call(f"{what}: downloading {SUMMARY_FILE} of run {info.run_id}", mlflow.artifacts.load_text,
+                          f"runs:/{info.run_id}/{SUMMARY_FILE}", budget=self._long_budget)
+        try:
+            return json.loads(text)
+        except ValueError as exc:
+            raise BatchError(f"{what}: {SUMMARY_FILE} of run {info.run_id} is not a JSON document: {exc}") from exc
+
+    def batch_rows(self, info: BatchInfo) -> pd.DataFrame:
+        """Rows of a batch to explain or show: the whole batch, or the row sample of a batch logged as a summary."""
+        self.client  # noqa: B018
+        what = f"model '{info.model}' batch '{info.batch_id}'"
+        frame = self._download_parquet(info.run_id, BATCH_FILE, what)
+        if frame is None:
+            frame = self._download_parquet(info.run_id, SAMPLE_FILE, what)
+        if frame is None:
+            raise BatchError(f"{what}: run {info.run_id} has neither {BATCH_FILE} nor {SAMPLE_FILE}")
         return frame
 
     def load_labels(self, info: BatchInfo) -> pd.Series | None:
