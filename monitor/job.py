@@ -90,9 +90,14 @@ def run_job(service, models: Sequence[str] | None = None, progress: Progress | N
                     told.add(info.model_version)
                     progress(0, 0, f"[{name}] version {info.model_version}: explanations use a slower path: "
                                    f"{explainer_sentence(ctx.explainer)}")
-                batch = service.mlflow.load_batch(info)
-                labels = service.mlflow.load_labels(info)
-                doc = compute_snapshot(model, info, batch, labels, ctx)
+                stored = service.mlflow.load_batch_summary(info)
+                if stored is None:
+                    batch, labels, summary = service.mlflow.load_batch(info), service.mlflow.load_labels(info), None
+                else:  # logged from Spark: a summary of the whole batch and a row sample
+                    from monitor.spark import summary_of
+
+                    batch, labels, summary = service.mlflow.batch_rows(info), None, summary_of(stored)
+                doc = compute_snapshot(model, info, batch, labels, ctx, summary=summary)
                 if service.store.upsert(doc):
                     result.written += 1
                 else:

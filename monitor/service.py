@@ -145,7 +145,7 @@ class MonitorService:
         """A logged batch as the scoring job logged it (with labels joined, when they exist)."""
         spec = self.spec.model(model)
         info = self.mlflow.batch(model, batch_id)
-        frame = self.mlflow.load_batch(info)
+        frame = self.mlflow.batch_rows(info)
         labels = self.mlflow.load_labels(info)
         if labels is not None and spec.target and len(labels) == len(frame):
             frame = frame.assign(**{spec.target: labels.to_numpy()})
@@ -162,7 +162,7 @@ class MonitorService:
         ctx = self.context(model, info.model_version)
         if ctx.explainer is None:
             raise MonitorError(f"model '{model}' version {info.model_version} cannot be explained: {ctx.explain_error}")
-        frame = self.mlflow.load_batch(info)[list(spec.features)]
+        frame = self.mlflow.batch_rows(info)[list(spec.features)]
         sample = frame.sample(min(n, len(frame)), random_state=seed)
         rows = ctx.explainer.explain_rows(sample)
         values = rows.values.reset_index(names="row").melt(id_vars="row", var_name="feature", value_name="contribution")
@@ -181,7 +181,7 @@ class MonitorService:
         ctx = self.context(model, info.model_version)
         if ctx.explainer is None:
             raise MonitorError(f"model '{model}' version {info.model_version} cannot be explained: {ctx.explain_error}")
-        frame = self.mlflow.load_batch(info)
+        frame = self.mlflow.batch_rows(info)
         if not 0 <= row < len(frame):
             raise BatchError(f"model '{model}' batch '{batch_id}': row {row} is out of range (0..{len(frame) - 1})")
         return ctx.explainer.explain_row(frame[list(spec.features)], frame.index[row]).to_dict()
@@ -194,4 +194,4 @@ class MonitorService:
         info = self.mlflow.batch(model, batch_id)
         version = self.mlflow.model_version(spec.registered_model, info.model_version)
         reference = self.mlflow.reference_frame(model, spec.reference, version, base_dir=self.settings.spec.resolve().parent)
-        return evidently_html(spec, reference, self.mlflow.load_batch(info))
+        return evidently_html(spec, reference, self.mlflow.batch_rows(info))

@@ -247,25 +247,44 @@ def _prediction_summary(spec: ModelSpec, frame: pd.DataFrame) -> dict[str, Any]:
     return out
 
 
-def compute_snapshot(spec: ModelSpec, info, batch: pd.DataFrame, labels: pd.Series | None, ctx: ModelContext) -> dict[str, Any]:
-    """The snapshot document of one batch. Problems with single columns become findings, not errors."""
+def compute_snapshot(spec: ModelSpec, info, batch: pd.DataFrame, labels: pd.Series | None, ctx: ModelContext,
+                     summary=None) -> dict[str, Any]:
+    """The snapshot document of one batch. Problems with single columns become findings, not errors.
+
+    For a batch logged from Spark, ``summary`` is its stored summary (``monitor.spark.summary_of``) and
+    ``batch`` its row sample: drift, data quality and the prediction figures come from the summary of the
+    whole batch, explanations and estimates from the sample.
+    """
     from monitor.drift import column_drift, compute_drift, data_quality
 
-    if batch.empty:
+    n_rows = len(batch) if summary is None else summary.n_rows
+    columns = batch.columns if summary is None else summary.columns
+    if n_rows == 0:
         raise BatchError(f"model '{spec.name}' batch '{info.batch_id}': the batch is empty")
-    if spec.prediction not in batch.columns:
+    if spec.prediction not in columns:
         raise BatchError(f"model '{spec.name}' batch '{info.batch_id}': prediction column '{spec.prediction}' is missing "
-                         f"(logged columns: {', '.join(map(str, batch.columns))})")
+                         f"(logged columns: {', '.join(map(str, columns))})")
+    whole = batch if summary is None else summary
+    column = (lambda c: batch[c]) if summary is None else (lambda c: summary.columns[c])
     expected = list(spec.batch_columns)
-    findings = list(data_quality(ctx.profile, batch, expected))
+    findings = list(data_quality(ctx.profile, whole, expected))
     weights = _normalised(ctx.reference_importance)
-    report = compute_drift(ctx.profile, batch, spec.drift, weights=weights).to_dict()
-    prediction: dict[str, Any] = {**_prediction_summary(spec, batch), "reference": ctx.baseline.get("prediction", {})}
-    prediction["drift"] = column_drift(ctx.profile, spec.prediction, batch[spec.prediction]).to_dict()
-    if spec.score and spec.score in batch.columns:
-        prediction["score_drift"] = column_drift(ctx.profile, spec.score, batch[spec.score]).to_dict()
+    report = compute_drift(ctx.profile, whole, spec.drift, weights=weights).to_dict()
+    if summary is None:
+        figures = _prediction_summary(spec, batch)
+        missing = {c: float(batch[c].isna().mean()) for c in expected if c in batch.columns}
+    else:
+        from monitor.spark import prediction_figures
+
+        figures = prediction_figures(spec, summary)
+        missing = {c: summary.columns[c].n_missing / summary.columns[c].n for c in expected
+                   if c in summary.columns and summary.columns[c].n}
+    prediction: dict[str, Any] = {**figures, "reference": ctx.baseline.get("prediction", {})}
+    prediction["drift"] = column_drift(ctx.profile, spec.prediction, column(spec.prediction)).to_dict()
+    if spec.score and spec.score in columns:
+        prediction["score_drift"] = column_drift(ctx.profile, spec.score, column(spec.score)).to_dict()
     perf, target_drift = None, None
-    if labels is not None and spec.target:
+    if labels is not None and spec.target and summary is None:
         if len(labels) != len(batch):
             findings.append({"check": "labels", "column": spec.target, "severity": "critical", "value": len(labels),
                              "detail": f"{len(labels)} labels for {len(batch)} rows: labels ignored"})
@@ -280,9 +299,9 @@ def compute_snapshot(spec: ModelSpec, info, batch: pd.DataFrame, labels: pd.Seri
         "id": snapshot_id(info.batch_id), "kind": "snapshot", "model": spec.name, "ts": to_iso(info.batch_time),
         "schema_version": SCHEMA_VERSION, "engine": ENGINE_VERSION, "batch_id": info.batch_id, "run_id": info.run_id,
         "registered_model": spec.registered_model, "model_version": info.model_version,
-        "pipeline_run_id": info.pipeline_run_id, "n_rows": len(batch), "labels_at": info.labels_at,
-        "source": fingerprint(info.digest, info.labels_digest, spec),
-        "missing": {c: float(batch[c].isna().mean()) for c in expected if c in batch.columns},
+        "pipeline_run_id": info.pipeline_run_id, "n_rows": n_rows, "labels_at": info.labels_at,
+        "source": fingerprint(info.digest, info.labels_digest, spec), "sample_rows": None if summary is None else len(batch),
+        "missing": missing,
         "quality": {"findings": findings, "counts": _severity_counts(findings)},
         "drift": report, "prediction": prediction, "performance": perf, "target_drift": target_drift,
         "estimated": estimated,

@@ -58,6 +58,7 @@ def local_session(cores: int = 2, memory: str = "2g", app: str = "mlops-monitor"
     """
     from pyspark.sql import SparkSession
 
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # a local session talks to itself on loopback only
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     root = str(Path(__file__).resolve().parents[1])
@@ -66,6 +67,7 @@ def local_session(cores: int = 2, memory: str = "2g", app: str = "mlops-monitor"
         os.environ["PYTHONPATH"] = os.pathsep.join([root, *paths])
     return (SparkSession.builder.master(f"local[{cores}]").appName(app)
             .config("spark.driver.memory", memory).config("spark.ui.enabled", "false")
+            .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
             .config("spark.sql.shuffle.partitions", str(max(2, cores)))
             .config("spark.sql.execution.arrow.pyspark.enabled", "true")
             .config("spark.python.worker.reuse", "true").getOrCreate())
