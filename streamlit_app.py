@@ -11,13 +11,13 @@ import streamlit as st
 
 from monitor.errors import SettingsError
 from monitor.escape import md
-from ui.gate import PAGES, access, no_access_page, sign_in_page, sign_out_button
+from ui.gate import PAGES, SHARED, access, no_access_page, sign_in_page, sign_out_button
 
 st.set_page_config(page_title="MLOps Monitor", page_icon="📈", layout="wide")
 
 
 def _group(persona: str) -> tuple[str, list]:
-    label, pages = PAGES[persona]
+    label, pages = PAGES.get(persona, SHARED)
     return label, [st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url_path) for p in pages]
 
 
@@ -41,7 +41,7 @@ def _pages() -> dict[str, list] | list:
         st.error(f"**Settings problem.** {md(exc)}")
         st.stop()
     if not granted.login:
-        return _with_home(dict(_group(p) for p in PAGES))
+        return _with_home(dict(_group(p) for p in (*PAGES, "shared")))
     if not granted.signed_in:
         def sign_in() -> None:
             sign_in_page(granted.provider)
@@ -49,7 +49,7 @@ def _pages() -> dict[str, list] | list:
         return [st.Page(sign_in, title="Sign in", icon="🔐", url_path="login")]
     sign_out_button()
     if granted.personas:
-        return _with_home(dict(_group(p) for p in granted.personas))
+        return _with_home(dict(_group(p) for p in (*granted.personas, "shared")))
     return [st.Page(no_access_page, title="No access", icon="⛔", url_path="no-access")]
 
 

@@ -22,7 +22,7 @@ from monitor.errors import SettingsError
 from monitor.escape import md
 from ui.cache import secrets_table
 
-__all__ = ["PageDef", "PAGES", "Access", "access", "persona_of", "require_access", "sign_in_page", "no_access_page",
+__all__ = ["PageDef", "PAGES", "SHARED", "Access", "access", "persona_of", "require_access", "sign_in_page", "no_access_page",
            "sign_out_button"]
 
 
@@ -36,8 +36,7 @@ class PageDef:
 
 PAGES: dict[str, tuple[str, list[PageDef]]] = {
     "business": ("Business", [PageDef("pages/business.py", "Model health", "🩺", "health")]),
-    "data_engineering": ("Data engineering", [PageDef("pages/data_engineer.py", "Pipelines & data", "🛠️", "pipelines"),
-                                              PageDef("pages/alerts.py", "Alerts", "🔔", "alerts")]),
+    "data_engineering": ("Data engineering", [PageDef("pages/data_engineer.py", "Pipelines & data", "🛠️", "pipelines")]),
     "data_science": ("Data science", [
         PageDef("pages/performance.py", "Performance", "🎯", "performance"),
         PageDef("pages/drift.py", "Drift", "📉", "drift"),
@@ -48,6 +47,10 @@ PAGES: dict[str, tuple[str, list[PageDef]]] = {
 }
 """Page groups by persona, in :data:`monitor.access.PERSONAS` order."""
 assert tuple(PAGES) == PERSONAS
+
+SHARED: tuple[str, list[PageDef]] = ("Everyone", [PageDef("pages/alerts.py", "Alerts", "🔔", "alerts")])
+"""Pages every persona sees (each page then shows what is routed to the visitor's personas)."""
+_SHARED_FILES = {Path(p.path).name for p in SHARED[1]}
 
 _PERSONA_OF = {Path(p.path).name: persona for persona, (_, pages) in PAGES.items() for p in pages}
 
@@ -97,7 +100,8 @@ def require_access(page_file: str | None) -> Access:
     if not granted.signed_in:
         sign_in_page(granted.provider)
         st.stop()
-    if persona_of(page_file) not in granted.personas:
+    shared = page_file is not None and Path(page_file).name in _SHARED_FILES
+    if not (persona_of(page_file) in granted.personas or (shared and granted.personas)):
         no_access_page("this page")
         st.stop()
     return granted

@@ -73,7 +73,7 @@ def test_a_page_run_on_its_own_asks_a_signed_out_visitor_to_sign_in(page):
     assert not any(word in shown for word in DATA), shown
 
 
-@pytest.mark.parametrize("page", [p for p in PAGE_FILES if p != "business.py"])
+@pytest.mark.parametrize("page", [p for p in PAGE_FILES if p not in ("business.py", "alerts.py")])
 def test_a_page_run_on_its_own_refuses_a_user_without_its_persona(page):
     at = _page_alone(page, {"is_logged_in": True, "name": "Ada", "groups": ["grp-bi"]})
     assert not at.exception, [e.value for e in at.exception]
@@ -129,3 +129,10 @@ def test_plain_streamlit_run_does_not_skip_sign_in_for_a_page_asked_for_first(de
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def test_the_alerts_page_opens_for_every_persona_but_not_for_a_user_without_one():
+    business = _page_alone("alerts.py", {"is_logged_in": True, "name": "Ada", "groups": ["grp-bi"]})
+    assert not business.exception and business.title[0].value == "Alerts"
+    nobody = _page_alone("alerts.py", {"is_logged_in": True, "name": "Bob", "groups": ["grp-other"]})
+    assert nobody.title[0].value == "No access"
