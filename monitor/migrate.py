@@ -30,12 +30,14 @@ def documents(store: SnapshotStore, model: str) -> list[dict[str, Any]]:
 
 
 def migrate_store(source: SnapshotStore, target: SnapshotStore, models: Sequence[str]) -> dict[str, Any]:
-    """Copy all documents of ``models`` (and the pipeline-run partition) from ``source`` to ``target``.
+    """Copy all documents of ``models`` (and the pipeline-run and alert partitions) from ``source`` to ``target``.
 
     Returns ``{"copied": n, "unchanged": n, "failed": n, "errors": [message, ...]}``.
     """
     counts: dict[str, Any] = {"copied": 0, "unchanged": 0, "failed": 0, "errors": []}
-    partitions = list(dict.fromkeys([*models, PIPELINE_PARTITION]))
+    from monitor.alerts.state import PARTITION as ALERTS_PARTITION
+
+    partitions = list(dict.fromkeys([*models, PIPELINE_PARTITION, ALERTS_PARTITION]))
     for model in partitions:
         for kind in _kinds(source, model):
             existing = target.ids(model, kind)

@@ -69,3 +69,17 @@ def test_models_page_lists_both_models_and_validates(demo):
     at.button[0].click().run()  # Validate now
     assert not at.exception
     assert any("valid" in s.value for s in at.success), [e.value for e in at.error]
+
+
+def test_a_link_with_a_model_opens_the_page_on_that_model(demo):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app.apptest import APP
+
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.switch_page("pages/drift.py")
+    at.query_params["model"] = "store_demand"
+    at.run()
+    assert not at.exception and at.selectbox(key="model").value == "store_demand"
+    at.selectbox(key="model").set_value("loan_default").run()
+    assert at.selectbox(key="model").value == "loan_default"  # the visitor's own choice wins afterwards

@@ -92,3 +92,13 @@ def test_cli_moves_the_demo_workspace_to_cosmos_once(demo, cosmos_server):
     assert first.stdout.strip().splitlines()[-1] == f"documents copied: {total}, unchanged: 0, failed: 0"
     second = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=600)
     assert second.stdout.strip().splitlines()[-1] == f"documents copied: 0, unchanged: {total}, failed: 0"
+
+
+def test_alert_state_and_history_move_with_the_snapshots(source, target):
+    from monitor.alerts.state import PARTITION
+
+    alert = {"id": "alert:churn:drift", "kind": "alert_state", "model": PARTITION, "ts": "2026-01-05T00:00:00Z",
+             "schema_version": 1, "state": "firing"}
+    source.upsert(alert)
+    migrate_store(source, target, ["churn", "fraud"])
+    assert target.get(PARTITION, "alert:churn:drift")["state"] == "firing"
