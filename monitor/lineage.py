@@ -362,7 +362,8 @@ def _snapshot_node(doc: Mapping[str, Any]) -> Node:
     fields = {"snapshot_id": doc.get("id"), "batch_id": doc.get("batch_id"), "ts": doc.get("ts"),
               "model_version": doc.get("model_version"), "run_id": doc.get("run_id"),
               "pipeline_run_id": doc.get("pipeline_run_id"), "drifted": bool(status.get("drifted")), "health": health,
-              "status": dict(status), "drift_overall": dict(overall), "rows": doc.get("n_rows")}
+              "status": dict(status), "drift_overall": dict(overall), "rows": doc.get("n_rows"),
+              "computed_at": doc.get("stored_at")}
     return Node(f"snapshot:{doc.get('model')}/{doc.get('batch_id')}", "snapshot", f"{health} · {doc.get('batch_id')}",
                 health, doc.get("model"), doc.get("ts"), fields)
 

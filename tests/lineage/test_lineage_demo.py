@@ -59,3 +59,10 @@ def test_trace_back_from_a_drifted_snapshot(graph):
     assert {n.kind for n in path.nodes} == {"snapshot", "batch", "pipeline_run", "model_version", "training_run", "dataset"}
     pipelines = {n.fields["pipeline"] for n in path.nodes if n.kind == "pipeline_run"}
     assert len(pipelines) == 2  # the scoring pipeline and the training extract
+
+
+def test_each_snapshot_node_says_when_the_job_computed_it(graph, demo):
+    snapshots = [n for n in graph.nodes if n.kind == "snapshot"]
+    assert snapshots
+    stored = {d["batch_id"]: d["stored_at"] for m in ("loan_default", "store_demand") for d in demo.snapshots(m)}
+    assert all(n.fields["computed_at"] == stored[n.fields["batch_id"]] for n in snapshots)
