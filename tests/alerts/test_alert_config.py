@@ -143,7 +143,7 @@ def test_validate_names_alert_mistakes(tmp_path):
 
 
 def test_every_rule_links_to_a_page_of_the_app():
-    from ui.gate import PAGES
+    from ui.gate import PAGES, SHARED
 
-    paths = {p.url_path for _, pages in PAGES.values() for p in pages}
+    paths = {p.url_path for _, pages in [*PAGES.values(), SHARED] for p in pages}
     assert {cls.page for cls in RULES.values()} | {"alerts"} <= paths

@@ -86,7 +86,9 @@ def test_cli_moves_the_demo_workspace_to_cosmos_once(demo, cosmos_server):
            "MONITOR_COSMOS_CONTAINER": f"migrate-{uuid.uuid4().hex[:8]}", "PYTHONWARNINGS": "ignore"}
     command = [sys.executable, "-m", "monitor", "migrate-store", "--source-workspace", str(demo.settings.workspace)]
     root = Path(__file__).resolve().parents[2]
-    total = sum(len(documents(demo.store, m)) for m in [*demo.spec.names, PIPELINE_PARTITION])
+    from monitor.alerts.state import PARTITION as ALERTS_PARTITION
+
+    total = sum(len(documents(demo.store, m)) for m in [*demo.spec.names, PIPELINE_PARTITION, ALERTS_PARTITION])
     first = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=600)
     assert first.returncode == 0, first.stderr
     assert first.stdout.strip().splitlines()[-1] == f"documents copied: {total}, unchanged: 0, failed: 0"
