@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from monitor.errors import MonitorError
-from monitor.snapshot import compute_snapshot, explainer_sentence, fingerprint
+from monitor.snapshots import ENGINE_VERSION, compute_snapshot, explainer_sentence, fingerprint
 
 __all__ = ["JobResult", "JobFailure", "run_job"]
 
@@ -74,11 +74,16 @@ def run_job(service, models: Sequence[str] | None = None, progress: Progress | N
             continue
         try:
             batches = service.mlflow.list_batches(name)
-            done = {d["batch_id"]: d.get("source") for d in service.store.query(name, "snapshot")}
+            done = service.snapshot_sources(name)
         except MonitorError as exc:
             result.failed.append(JobFailure(name, None, str(exc)))
             continue
         todo = [b for b in batches if done.get(b.batch_id) != fingerprint(b.digest, b.labels_digest, model)]
+        older = [b for b in todo if (done.get(b.batch_id) or "").rsplit("|", 1)[-1] not in ("", ENGINE_VERSION)]
+        if older:
+            progress(0, 0, f"[{name}] {len(older)} snapshot(s) were computed by an earlier release (engine "
+                           f"{sorted({done[b.batch_id].rsplit('|', 1)[-1] for b in older})[0]}); recomputing them "
+                           f"with engine {ENGINE_VERSION}")
         result.skipped += len(batches) - len(todo)
         if not batches:
             progress(0, 0, f"[{name}] no logged batches yet")
@@ -97,8 +102,8 @@ def run_job(service, models: Sequence[str] | None = None, progress: Progress | N
                     from monitor.spark import summary_of
 
                     batch, labels, summary = service.mlflow.batch_rows(info), None, summary_of(stored)
-                doc = compute_snapshot(model, info, batch, labels, ctx, summary=summary)
-                if service.store.upsert(doc):
+                snapshot = compute_snapshot(model, info, batch, labels, ctx, summary=summary)
+                if service.save_snapshot(snapshot):
                     result.written += 1
                 else:
                     result.skipped += 1

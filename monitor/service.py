@@ -17,7 +17,7 @@ import pandas as pd
 from monitor.config import Settings
 from monitor.errors import BatchError, MonitorError, SpecError
 from monitor.job import JobResult, Progress, run_job
-from monitor.snapshot import ENGINE_VERSION, ModelContext, fit_context, profile_id, spec_digest
+from monitor.snapshots import ENGINE_VERSION, ModelContext, Snapshot, fit_context, profile_id, snapshot_id, spec_digest
 from monitor.sources.mlflow import MlflowSource
 from monitor.sources.pipelines import ActivityRun, PipelineRun, PipelineRunSource
 from monitor.spec import ModelSpec, MonitorSpec, load_spec
@@ -105,13 +105,46 @@ class MonitorService:
         return self.store.get(model, profile_id(str(version)))
 
     # -- snapshots ---------------------------------------------------------------------------
-    def snapshots(self, model: str, start: dt.datetime | None = None, end: dt.datetime | None = None) -> list[dict]:
-        return self.store.query(model, "snapshot", start, end)
+    def snapshots(self, model: str, start: dt.datetime | None = None, end: dt.datetime | None = None) -> list[Snapshot]:
+        """The model's snapshots with ``start <= batch time < end``, oldest first, read from any schema this release knows."""
+        return [Snapshot.from_doc(d) for d in self.store.query(model, "snapshot", start, end)]
 
-    def snapshot(self, model: str, batch_id: str) -> dict | None:
-        from monitor.snapshot import snapshot_id
+    def snapshot(self, model: str, batch_id: str) -> Snapshot | None:
+        doc = self.store.get(model, snapshot_id(batch_id))
+        return None if doc is None else Snapshot.from_doc(doc)
 
-        return self.store.get(model, snapshot_id(batch_id))
+    def save_snapshot(self, snapshot: Snapshot) -> bool:
+        """Store a snapshot; False when the stored one is identical."""
+        return self.store.upsert(snapshot.to_doc())
+
+    def snapshot_sources(self, model: str) -> dict[str, str | None]:
+        """batch id -> what the stored snapshot was computed from (see :func:`monitor.snapshots.fingerprint`)."""
+        return {d["batch_id"]: d.get("source") for d in self.store.query(model, "snapshot")}
+
+    # -- read models of the pages: collected here, computed by the pure packages --------------
+    def production_model(self, model: str):
+        """The version of ``model`` in production and when it was trained (:class:`monitor.kpis.ProductionModel`)."""
+        from monitor.collect.kpis import production_model
+
+        return production_model(self, self.spec.model(model))
+
+    def business_kpis(self, model: str, period, now: dt.datetime | None = None):
+        """Business KPIs of ``model`` over ``period`` (:class:`monitor.kpis.ModelKpis`)."""
+        from monitor.collect.kpis import business_kpis
+
+        return business_kpis(self, model, period, now)
+
+    def engineer_kpis(self, model: str, period, now: dt.datetime | None = None):
+        """Data-engineer KPIs of ``model`` over ``period`` (:class:`monitor.kpis.ModelKpis`)."""
+        from monitor.collect.kpis import engineer_kpis
+
+        return engineer_kpis(self, model, period, now)
+
+    def lineage_records(self, models: Sequence[str] | None = None):
+        """Plain records of the provenance graph of ``models`` (:class:`monitor.lineage.LineageRecords`)."""
+        from monitor.collect.lineage import lineage_records
+
+        return lineage_records(self, models)
 
     def run_job(self, models: Sequence[str] | None = None, progress: Progress | None = None) -> JobResult:
         """Run the monitoring job under the store's job lease, recorded as a run of the ``monitor_job`` pipeline."""

@@ -109,7 +109,7 @@ def _check_model(service, model) -> list[Problem]:
 
 def _explainer_and_baseline(service, model, version, reference) -> list[Problem]:
     """Which explainer the model gets and where its performance baseline comes from."""
-    from monitor.snapshot import baseline_plan, explainer_plan
+    from monitor.snapshots import baseline_plan, explainer_plan
 
     label = f"model '{model.name}'"
     out: list[Problem] = []

@@ -42,7 +42,7 @@ def test_late_labels_are_picked_up_once(demo):
 
 def test_a_bad_batch_is_reported_and_the_others_complete(demo, settings):
     from monitor.demo import loan_frame
-    from monitor.snapshot import snapshot_id
+    from monitor.snapshots import snapshot_id
 
     frame, _ = loan_frame(200, np.random.default_rng(5))
     preds = pd.DataFrame({"prediction": np.zeros(200, int), "score": np.full(200, 0.1)})

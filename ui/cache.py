@@ -1,7 +1,12 @@
-"""Every st.cache_* wrapper of the app, in one place.
+"""Every st.cache_* wrapper of the app, in one place: the pages' only way to the service.
 
 Pages never call MLflow, Azure or SHAP directly: they call these functions, which call the service.
 Data caches expire after a minute so a page picks up what the job wrote meanwhile.
+
+One error policy for every wrapper: a backend failure (:class:`MonitorError`) is shown on the page,
+naming the backend, and stops the page (:func:`guarded`); nothing is cached for a failed call. A
+wrapper that serves several models at once (``business_kpis_all``) isolates them itself: a model
+whose figures cannot be read comes back as an ``unavailable`` result saying why, and the others show.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from monitor.config import Settings
 from monitor.errors import MonitorError
 from monitor.escape import md
 from monitor.service import MonitorService
+from monitor.snapshots import Snapshot
 
 TTL = 60
 
@@ -51,6 +57,7 @@ def service() -> MonitorService:
     return build_service(Settings.load(secrets=secrets_table("monitor")))
 
 
+@guarded
 @st.cache_data(ttl=TTL, show_spinner=False)
 def backend_status() -> dict[str, str | None]:
     return service().backend_status()
@@ -62,6 +69,7 @@ def job_runs(start: dt.date | None = None, end: dt.date | None = None):
     return service().job_runs(_day(start), _day(end, 1))
 
 
+@guarded
 @st.cache_data(ttl=TTL, show_spinner=False)
 def job_status():
     """When the monitoring job last computed the figures (see monitor.job_runs)."""
@@ -70,7 +78,7 @@ def job_status():
 
 @guarded
 @st.cache_data(ttl=TTL, show_spinner="Loading snapshots...")
-def snapshots(model: str, start: dt.date | None = None, end: dt.date | None = None) -> list[dict]:
+def snapshots(model: str, start: dt.date | None = None, end: dt.date | None = None) -> list[Snapshot]:
     return service().snapshots(model, _day(start), _day(end, 1))
 
 
@@ -86,11 +94,13 @@ def batch_frame(model: str, batch_id: str) -> pd.DataFrame:
     return service().batch_frame(model, batch_id)
 
 
+@guarded
 @st.cache_data(ttl=600, show_spinner="Explaining the prediction...")
 def explain_row(model: str, batch_id: str, row: int) -> dict:
     return service().explain_row(model, batch_id, row)
 
 
+@guarded
 @st.cache_data(ttl=600, show_spinner="Explaining a sample of the batch...")
 def explain_sample(model: str, batch_id: str, n: int = 200) -> pd.DataFrame:
     return service().explain_sample(model, batch_id, n)
@@ -110,14 +120,14 @@ def clear() -> None:
 # --- lineage (provenance page) ---
 
 
+@guarded
 @st.cache_data(ttl=TTL, show_spinner="Collecting provenance records...")
 def lineage_records(models: tuple[str, ...]):
     """Plain records (batches, versions, runs, pipeline runs, snapshots) of the provenance graph."""
-    from monitor.lineage import collect_records
-
-    return collect_records(service(), list(models))
+    return service().lineage_records(list(models))
 
 
+@guarded
 @st.cache_data(ttl=TTL, show_spinner=False)
 def lineage_graph(models: tuple[str, ...], start: dt.date | None = None, end: dt.date | None = None):
     """The provenance graph of ``models``, batches before ``start`` collapsed, after ``end`` left out."""
@@ -135,17 +145,33 @@ def _period(start: dt.date, end: dt.date):
     return Period.from_dates(start, end)
 
 
+@guarded
 @st.cache_data(ttl=TTL, show_spinner="Computing the business KPIs...")
-def business_kpis(model: str, start: dt.date, end: dt.date):
-    """Business KPIs of one model over the days ``start``..``end`` (see monitor.kpis)."""
-    from monitor.kpis import business_kpis_for
+def business_kpis_all(models: tuple[str, ...], start: dt.date, end: dt.date):
+    """Business KPIs of each model over the days ``start``..``end``; a model that fails is ``unavailable``, with why."""
+    from monitor.kpis import unavailable
 
-    return business_kpis_for(service(), model, _period(start, end))
+    out = []
+    for model in models:
+        try:
+            out.append(service().business_kpis(model, _period(start, end)))
+        except Exception as exc:  # one model's problem never takes the page down
+            out.append(unavailable(model, "business", _period(start, end), f"Figures unavailable: {exc}"))
+    return out
 
 
+@guarded
 @st.cache_data(ttl=TTL, show_spinner="Computing the data-engineering KPIs...")
 def engineer_kpis(model: str, start: dt.date, end: dt.date):
     """Data-engineer KPIs of one model over the days ``start``..``end`` (see monitor.kpis)."""
-    from monitor.kpis import engineer_kpis_for
+    return service().engineer_kpis(model, _period(start, end))
 
-    return engineer_kpis_for(service(), model, _period(start, end))
+
+# --- on-demand reports ---
+
+
+@guarded
+@st.cache_data(ttl=600, show_spinner="Building the Evidently report (this reads the batch and reference from MLflow)...")
+def evidently_report(model: str, batch_id: str) -> str:
+    """Evidently's drift report of one batch, built with the model's own drift methods and thresholds."""
+    return service().evidently_report_html(model, batch_id)

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import sys
 
@@ -15,17 +16,52 @@ import streamlit as st
 from monitor.errors import MonitorError, SettingsError, SpecError
 from monitor.escape import csv_safe, md
 from monitor.redact import mask
+from monitor.spec import ModelSpec
 from ui import cache
 from ui.gate import require_access
 
 
-def service_or_stop():
-    """The service, or a clear error box and a stop when settings or monitor.toml are broken.
+@dataclasses.dataclass(frozen=True)
+class Header:
+    """What a page's header chose: the model (its name and onboarding spec) and the period."""
 
-    It checks access first (:func:`ui.gate.require_access` for the calling page file), so a page
-    never reaches the service for a visitor who may not see it.
-    """
+    names: list[str]
+    name: str | None = None
+    spec: ModelSpec | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+    slots: tuple = ()
+    """Extra header columns, left to right, for the page's own controls."""
+
+
+def page_header(title: str, caption: str = "", *, model: bool = True, period: bool = True, slots: int = 0) -> Header:
+    """The header every page shares: access check, title, freshness, broken models, unreachable backends, and the
+    model and period pickers (each optional), with ``slots`` extra columns between them for the page's own controls."""
     require_access(sys._getframe(1).f_globals.get("__file__"))
+    st.title(title)
+    if caption:
+        st.caption(caption)
+    svc = _service_or_stop()
+    backend_warnings()
+    names = svc.spec.names
+    if not (model or period or slots):
+        return Header(names)
+    widths = ([1] if model else []) + [1] * slots + ([2] if period else [])
+    cols = st.columns(widths)
+    name = spec = start = end = None
+    if model:
+        with cols[0]:
+            name = model_picker(names)
+        spec = svc.model(name)
+    extra = tuple(cols[int(model):int(model) + slots])
+    if period:
+        with cols[-1]:
+            start, end = period_picker()
+    return Header(names, name, spec, start, end, extra)
+
+
+def _service_or_stop():
+    """The service, or a clear error box and a stop when settings or monitor.toml are broken."""
     try:
         svc = cache.service()
         freshness_banner()

@@ -6,7 +6,6 @@ client is built on first use, never at import time.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import os
 import tempfile
@@ -28,49 +27,10 @@ from monitor.batches import (
 )
 from monitor.errors import BackendError, BatchError
 from monitor.net import DEFAULT_BUDGET, READ_TIMEOUT, Breaker, BudgetExceeded, within
+from monitor.records import BatchInfo, ModelVersionInfo
 from monitor.redact import mask, public_url
 
 __all__ = ["BatchInfo", "ModelVersionInfo", "MlflowSource"]
-
-
-@dataclasses.dataclass(frozen=True)
-class BatchInfo:
-    """A logged scoring batch, as described by its MLflow run's tags."""
-
-    model: str
-    batch_id: str
-    run_id: str
-    batch_time: str
-    model_version: str
-    n_rows: int
-    pipeline_run_id: str | None = None
-    labels_at: str | None = None
-    labels_digest: str | None = None
-    digest: str | None = None
-    experiment_id: str | None = None
-
-    @classmethod
-    def from_run(cls, run) -> BatchInfo:
-        tags = run.data.tags
-        return cls(
-            model=tags[TAG + "model"], batch_id=tags[TAG + "batch_id"], run_id=run.info.run_id,
-            batch_time=tags[TAG + "batch_time"], model_version=tags.get(TAG + "model_version", ""),
-            n_rows=int(tags.get(TAG + "n_rows", 0)), pipeline_run_id=tags.get(TAG + "pipeline_run_id"),
-            labels_at=tags.get(TAG + "labels_at"), labels_digest=tags.get(TAG + "labels_digest"),
-            digest=tags.get(TAG + "digest"), experiment_id=run.info.experiment_id,
-        )
-
-
-@dataclasses.dataclass(frozen=True)
-class ModelVersionInfo:
-    name: str
-    version: str
-    run_id: str | None
-    source: str
-    created: str
-    aliases: tuple[str, ...] = ()
-    status: str = ""
-    model_id: str | None = None
 
 
 def _ms_to_iso(ms: int | None) -> str | None:

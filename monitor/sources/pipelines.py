@@ -9,72 +9,15 @@ from __future__ import annotations
 import abc
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
+from monitor.records import ActivityRun, PipelineRun
 from monitor.store.base import SCHEMA_VERSION, SnapshotStore, to_iso
 
 __all__ = ["PipelineRun", "ActivityRun", "PipelineRunSource", "LocalPipelineRunSource", "PIPELINE_PARTITION"]
 
 PIPELINE_PARTITION = "_pipeline_runs"
 STATUSES = ("Queued", "InProgress", "Succeeded", "Failed", "Canceling", "Cancelled")
-
-
-@dataclasses.dataclass(frozen=True)
-class ActivityRun:
-    activity_name: str
-    activity_type: str
-    status: str
-    run_start: str | None
-    run_end: str | None
-    duration_ms: int | None
-    error: str = ""
-
-
-@dataclasses.dataclass(frozen=True)
-class PipelineRun:
-    """One run of a pipeline, with ADF's PipelineRun fields (camelCase names in ``to_dict``)."""
-
-    run_id: str
-    pipeline_name: str
-    status: str
-    run_start: str | None
-    run_end: str | None = None
-    duration_ms: int | None = None
-    message: str = ""
-    parameters: Mapping[str, str] = dataclasses.field(default_factory=dict)
-    invoked_by: str = ""
-    run_group_id: str = ""
-    factory: str = "local"
-
-    @property
-    def failed(self) -> bool:
-        return self.status in ("Failed", "Cancelled")
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "runId": self.run_id,
-            "pipelineName": self.pipeline_name,
-            "status": self.status,
-            "runStart": self.run_start,
-            "runEnd": self.run_end,
-            "durationInMs": self.duration_ms,
-            "message": self.message,
-            "parameters": dict(self.parameters),
-            "invokedBy": self.invoked_by,
-            "runGroupId": self.run_group_id,
-            "factory": self.factory,
-        }
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> PipelineRun:
-        return cls(
-            run_id=d["runId"], pipeline_name=d["pipelineName"], status=d["status"],
-            run_start=d.get("runStart"), run_end=d.get("runEnd"), duration_ms=d.get("durationInMs"),
-            message=d.get("message") or "", parameters=dict(d.get("parameters") or {}),
-            invoked_by=d.get("invokedBy") or "", run_group_id=d.get("runGroupId") or "",
-            factory=d.get("factory") or "local",
-        )
 
 
 class PipelineRunSource(abc.ABC):

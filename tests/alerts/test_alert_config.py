@@ -12,7 +12,7 @@ import pytest
 
 from monitor.alerts.config import DEFAULT_COOLDOWN_HOURS, RULES, ModelAlerts
 from monitor.errors import SpecError
-from monitor.snapshot import spec_digest
+from monitor.snapshots import spec_digest
 from monitor.spec import parse_spec
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from monitor.drift import ReferenceProfile, compute_drift
-from monitor.snapshot import _prediction_summary
+from monitor.snapshots.context import prediction_levels as _prediction_summary
 from monitor.sources.mlflow import MlflowSource
 from monitor.spark import log_batch, prediction_figures, summary_of
 from monitor.spec import load_spec

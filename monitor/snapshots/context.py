@@ -1,7 +1,5 @@
-"""One snapshot per (model, batch): every figure the app shows, computed once and stored.
-
-Pure computation: this module reads no backend. The job (``monitor.job``) loads the batch, its
-labels and the model context, calls :func:`compute_snapshot`, and stores the result.
+"""What is fitted once per model version (reference profile, explainer, baseline, estimator), and the
+ids and fingerprints snapshots are stored under. Pure computation: this module reads no backend.
 """
 
 from __future__ import annotations
@@ -16,23 +14,22 @@ from typing import Any
 import pandas as pd
 
 from monitor.errors import BatchError
+from monitor.jsonsafe import clean_json
 from monitor.performance import (
     EstimationError,
     baseline_performance,
     baseline_plan,
-    estimate_performance,
     estimator_from_dict,
     fit_estimator,
-    performance,
 )
 from monitor.spec import ModelSpec
-from monitor.store.base import SCHEMA_VERSION, clean_json, to_iso
+from monitor.store.base import SCHEMA_VERSION
 
-__all__ = ["ENGINE_VERSION", "ModelContext", "compute_snapshot", "fit_context", "snapshot_id", "profile_id",
-           "fingerprint", "spec_digest", "explainer_plan", "explainer_sentence", "baseline_plan"]
+__all__ = ["ENGINE_VERSION", "ModelContext", "fit_context", "snapshot_id", "profile_id",
+           "fingerprint", "spec_digest", "explainer_plan", "explainer_sentence", "baseline_plan", "prediction_levels"]
 
 # Bumped whenever what a snapshot holds changes, so `monitor run` recomputes old snapshots once.
-ENGINE_VERSION = "5"
+ENGINE_VERSION = "6"
 
 
 def snapshot_id(batch_id: str) -> str:
@@ -178,7 +175,7 @@ def fit_context(spec: ModelSpec, version: str, reference: pd.DataFrame, model, *
     extra_cat = [c for c in extra_cat if c in ref.columns]
     profile = ReferenceProfile.fit(ref, spec.numeric_features, spec.categorical_features,
                                    extra_numeric=extra_num, extra_categorical=extra_cat)
-    baseline: dict[str, Any] = {"n_rows": len(ref), "prediction": _prediction_summary(spec, ref)}
+    baseline: dict[str, Any] = {"n_rows": len(ref), "prediction": prediction_levels(spec, ref)}
     estimator, estimator_note = None, None
     if spec.target:
         honest = baseline_performance(spec, model, reference.reset_index(drop=True), validation, seed=spec.explain.seed)
@@ -215,27 +212,10 @@ def _fit_estimator(spec: ModelSpec, unseen: pd.DataFrame | None):
         return None, str(exc)
 
 
-def _estimate(spec: ModelSpec, batch: pd.DataFrame, ctx: ModelContext) -> dict[str, Any] | None:
-    """Estimated performance of the batch (marked as such), or a note saying why there is none."""
-    if not spec.target:
-        return None
-    if ctx.estimator is None:
-        return {"note": ctx.estimator_note or "performance cannot be estimated for this model"}
-    missing = [c for c in spec.features if c not in batch.columns]
-    if missing:
-        return {"note": f"feature column(s) {', '.join(missing)} missing from the batch; no estimate"}
-    score = batch[spec.score] if spec.score and spec.score in batch.columns else None
-    try:
-        result = estimate_performance(ctx.estimator, batch[spec.prediction], score=score,
-                                      features=batch[list(spec.features)], seed=spec.explain.seed)
-    except EstimationError as exc:
-        return {"note": str(exc)}
-    bands, level = result.pop("bands", {}), result.pop("band_level", None)
-    method, n = result.pop("method", None), result.pop("n", None)
-    return {"metrics": result, "bands": bands, "band_level": level, "method": method, "n": n}
 
 
-def _prediction_summary(spec: ModelSpec, frame: pd.DataFrame) -> dict[str, Any]:
+def prediction_levels(spec: ModelSpec, frame: pd.DataFrame) -> dict[str, Any]:
+    """Mean, spread and (classifiers) positive rate and mean score of the predictions in ``frame``."""
     if spec.prediction not in frame.columns:
         return {}
     pred = pd.to_numeric(frame[spec.prediction], errors="coerce")
@@ -245,117 +225,3 @@ def _prediction_summary(spec: ModelSpec, frame: pd.DataFrame) -> dict[str, Any]:
         if spec.score and spec.score in frame.columns:
             out["score_mean"] = float(pd.to_numeric(frame[spec.score], errors="coerce").mean())
     return out
-
-
-def compute_snapshot(spec: ModelSpec, info, batch: pd.DataFrame, labels: pd.Series | None, ctx: ModelContext,
-                     summary=None) -> dict[str, Any]:
-    """The snapshot document of one batch. Problems with single columns become findings, not errors.
-
-    For a batch logged from Spark, ``summary`` is its stored summary (``monitor.spark.summary_of``) and
-    ``batch`` its row sample: drift, data quality and the prediction figures come from the summary of the
-    whole batch, explanations and estimates from the sample.
-    """
-    from monitor.drift import column_drift, compute_drift, data_quality
-
-    n_rows = len(batch) if summary is None else summary.n_rows
-    columns = batch.columns if summary is None else summary.columns
-    if n_rows == 0:
-        raise BatchError(f"model '{spec.name}' batch '{info.batch_id}': the batch is empty")
-    if spec.prediction not in columns:
-        raise BatchError(f"model '{spec.name}' batch '{info.batch_id}': prediction column '{spec.prediction}' is missing "
-                         f"(logged columns: {', '.join(map(str, columns))})")
-    whole = batch if summary is None else summary
-    column = (lambda c: batch[c]) if summary is None else (lambda c: summary.columns[c])
-    expected = list(spec.batch_columns)
-    findings = list(data_quality(ctx.profile, whole, expected))
-    weights = _normalised(ctx.reference_importance)
-    report = compute_drift(ctx.profile, whole, spec.drift, weights=weights).to_dict()
-    if summary is None:
-        figures = _prediction_summary(spec, batch)
-        missing = {c: float(batch[c].isna().mean()) for c in expected if c in batch.columns}
-    else:
-        from monitor.spark import prediction_figures
-
-        figures = prediction_figures(spec, summary)
-        missing = {c: summary.columns[c].n_missing / summary.columns[c].n for c in expected
-                   if c in summary.columns and summary.columns[c].n}
-    prediction: dict[str, Any] = {**figures, "reference": ctx.baseline.get("prediction", {})}
-    prediction["drift"] = column_drift(ctx.profile, spec.prediction, column(spec.prediction)).to_dict()
-    if spec.score and spec.score in columns:
-        prediction["score_drift"] = column_drift(ctx.profile, spec.score, column(spec.score)).to_dict()
-    perf, target_drift = None, None
-    if labels is not None and spec.target and summary is None:
-        if len(labels) != len(batch):
-            findings.append({"check": "labels", "column": spec.target, "severity": "critical", "value": len(labels),
-                             "detail": f"{len(labels)} labels for {len(batch)} rows: labels ignored"})
-        else:
-            perf = performance(spec.task, labels, batch[spec.prediction],
-                               batch[spec.score] if spec.score and spec.score in batch.columns else None)
-            perf["labels_at"] = info.labels_at
-            target_drift = column_drift(ctx.profile, spec.target, labels.reset_index(drop=True)).to_dict()
-    explain = _explain(spec, batch, ctx)
-    estimated = _estimate(spec, batch, ctx)
-    doc = {
-        "id": snapshot_id(info.batch_id), "kind": "snapshot", "model": spec.name, "ts": to_iso(info.batch_time),
-        "schema_version": SCHEMA_VERSION, "engine": ENGINE_VERSION, "batch_id": info.batch_id, "run_id": info.run_id,
-        "registered_model": spec.registered_model, "model_version": info.model_version,
-        "pipeline_run_id": info.pipeline_run_id, "n_rows": n_rows, "labels_at": info.labels_at,
-        "source": fingerprint(info.digest, info.labels_digest, spec), "sample_rows": None if summary is None else len(batch),
-        "missing": missing,
-        "quality": {"findings": findings, "counts": _severity_counts(findings)},
-        "drift": report, "prediction": prediction, "performance": perf, "target_drift": target_drift,
-        "estimated": estimated,
-        "baseline": ctx.baseline.get("performance"), "baseline_source": ctx.baseline.get("performance_source"),
-        "explain": explain,
-    }
-    doc["status"] = _status(doc, spec)
-    return clean_json(doc)
-
-
-def _normalised(weights: Mapping[str, float] | None) -> dict[str, float] | None:
-    if not weights:
-        return None
-    total = sum(max(v, 0.0) for v in weights.values())
-    return {k: max(v, 0.0) / total for k, v in weights.items()} if total > 0 else None
-
-
-def _severity_counts(findings: list[Mapping[str, Any]]) -> dict[str, int]:
-    counts = {"critical": 0, "warning": 0, "info": 0}
-    for f in findings:
-        counts[f.get("severity", "info")] = counts.get(f.get("severity", "info"), 0) + 1
-    return counts
-
-
-def _explain(spec: ModelSpec, batch: pd.DataFrame, ctx: ModelContext) -> dict[str, Any] | None:
-    if not spec.explain.enabled:
-        return None
-    if ctx.explainer is None:
-        return {"error": ctx.explain_error or "no explainer for this model"}
-    from monitor.explain import ExplainError, ndcg
-
-    missing = [c for c in spec.features if c not in batch.columns]
-    if missing:
-        return {"error": f"feature column(s) {', '.join(missing)} missing from the batch; no explanation"}
-    try:
-        result = ctx.explainer.global_importance(batch[list(spec.features)], sample_size=spec.explain.sample_size,
-                                                 seed=spec.explain.seed).to_dict()
-    except ExplainError as exc:
-        return {"error": str(exc)}
-    score = ndcg(ctx.reference_importance, result["importance"]) if ctx.reference_importance else None
-    result.update({"ndcg": score, "ndcg_threshold": spec.explain.ndcg_threshold, "description": explainer_sentence(ctx.explainer),
-                   "fallback": bool(ctx.explainer.fallback_reason),
-                   "attribution_drift": bool(score is not None and score < spec.explain.ndcg_threshold),
-                   "reference_importance": ctx.reference_importance})
-    return result
-
-
-def _status(doc: Mapping[str, Any], spec: ModelSpec) -> dict[str, Any]:
-    overall = (doc.get("drift") or {}).get("overall", {})
-    explain = doc.get("explain") or {}
-    return {
-        "drifted": bool(overall.get("drifted")),
-        "prediction_drifted": bool((doc["prediction"].get("drift") or {}).get("drifted")),
-        "attribution_drift": bool(explain.get("attribution_drift")),
-        "critical_findings": doc["quality"]["counts"].get("critical", 0),
-        "labelled": doc.get("performance") is not None,
-    }

@@ -1,0 +1,409 @@
+"""The typed snapshot of one (model, batch): what the job computed, as frozen records.
+
+:meth:`Snapshot.to_doc` writes the stored document (schema :data:`SNAPSHOT_SCHEMA`) and
+:meth:`Snapshot.from_doc` reads it back, upgrading documents written by earlier releases first
+(:mod:`monitor.snapshots.upgrade`). Pages, exports, KPIs, alerts and the provenance graph read these
+records, never the raw document.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from monitor.timeutil import parse_utc
+
+__all__ = ["SNAPSHOT_SCHEMA", "ColumnDriftResult", "DriftSummary", "Finding", "Quality", "PredictionLevels",
+           "PredictionSummary", "Metrics", "Estimate", "Baseline", "ExplanationSummary", "Status", "Snapshot"]
+
+SNAPSHOT_SCHEMA = 2
+"""Version of the snapshot document layout; :mod:`monitor.snapshots.upgrade` reads every earlier one."""
+
+SEVERITIES = ("critical", "warning", "info")
+
+
+def _f(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+@dataclasses.dataclass(frozen=True)
+class ColumnDriftResult:
+    """Drift of one column (a feature, the prediction, the score or the target) in one batch."""
+
+    column: str
+    kind: str
+    method: str
+    statistic: float | None
+    threshold: float | None
+    drifted: bool
+    rule: str = ""
+    p_value: float | None = None
+    missing_ref: float | None = None
+    missing_cur: float | None = None
+    n_cur: int = 0
+    unseen_share: float | None = None
+    error: str | None = None
+    dist: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+    @property
+    def computed(self) -> bool:
+        return self.error is None and self.statistic is not None
+
+    def to_doc(self) -> dict[str, Any]:
+        doc = dataclasses.asdict(self)
+        doc["dist"] = dict(self.dist)
+        return doc
+
+    @classmethod
+    def from_doc(cls, column: str, doc: Mapping[str, Any]) -> ColumnDriftResult:
+        """``column`` names the result when the document does not (documents before schema 2)."""
+        return cls(column=str(doc.get("column") or column), kind=str(doc.get("kind") or ""), method=str(doc.get("method") or ""),
+                   statistic=_f(doc.get("statistic")), threshold=_f(doc.get("threshold")), drifted=bool(doc.get("drifted")),
+                   rule=str(doc.get("rule") or ""), p_value=_f(doc.get("p_value")), missing_ref=_f(doc.get("missing_ref")),
+                   missing_cur=_f(doc.get("missing_cur")), n_cur=int(doc.get("n_cur") or 0),
+                   unseen_share=_f(doc.get("unseen_share")), error=doc.get("error"), dist=dict(doc.get("dist") or {}))
+
+
+@dataclasses.dataclass(frozen=True)
+class Finding:
+    """One data-quality (or computation) finding of a batch."""
+
+    check: str
+    column: str | None
+    severity: str
+    detail: str
+    value: Any = None
+
+    def to_doc(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, Any]) -> Finding:
+        return cls(check=str(doc.get("check") or ""), column=doc.get("column"), severity=str(doc.get("severity") or "info"),
+                   detail=str(doc.get("detail") or ""), value=doc.get("value"))
+
+
+@dataclasses.dataclass(frozen=True)
+class DriftSummary:
+    """Dataset-level drift of a batch and the per-feature results it was judged from."""
+
+    features: Mapping[str, ColumnDriftResult]
+    n_features: int
+    n_drifted: int
+    share_drifted: float | None
+    weighted_score: float | None
+    drifted: bool
+    share_threshold: float
+    rule: str
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def drifted_features(self) -> tuple[str, ...]:
+        """Names of the features whose drift test failed, in the report's order."""
+        return tuple(c for c, r in self.features.items() if r.drifted)
+
+    def to_doc(self) -> dict[str, Any]:
+        return {"overall": {"n_features": self.n_features, "n_drifted": self.n_drifted, "share_drifted": self.share_drifted,
+                            "weighted_score": self.weighted_score, "drifted": self.drifted,
+                            "share_threshold": self.share_threshold, "rule": self.rule},
+                "features": {c: r.to_doc() for c, r in self.features.items()},
+                "findings": [f.to_doc() for f in self.findings]}
+
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, Any]) -> DriftSummary:
+        overall = doc.get("overall") or {}
+        features = {str(c): ColumnDriftResult.from_doc(str(c), r) for c, r in (doc.get("features") or {}).items()}
+        n_drifted = sum(r.drifted for r in features.values())
+        return cls(features=features, n_features=int(overall.get("n_features", len(features))),
+                   n_drifted=int(overall.get("n_drifted", n_drifted)), share_drifted=_f(overall.get("share_drifted")),
+                   weighted_score=_f(overall.get("weighted_score")), drifted=bool(overall.get("drifted")),
+                   share_threshold=float(overall.get("share_threshold") or 0.0), rule=str(overall.get("rule") or ""),
+                   findings=tuple(Finding.from_doc(f) for f in doc.get("findings") or ()))
+
+
+@dataclasses.dataclass(frozen=True)
+class Quality:
+    """Data-quality findings of a batch."""
+
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(SEVERITIES, 0)
+        for f in self.findings:
+            counts[f.severity] = counts.get(f.severity, 0) + 1
+        return counts
+
+    def to_doc(self) -> dict[str, Any]:
+        return {"findings": [f.to_doc() for f in self.findings], "counts": self.counts}
+
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, Any] | None) -> Quality:
+        return cls(tuple(Finding.from_doc(f) for f in (doc or {}).get("findings") or ()))
+
+
+@dataclasses.dataclass(frozen=True)
+class PredictionLevels:
+    """Level of the predictions of a batch (or of the reference data)."""
+
+    mean: float | None = None
+    std: float | None = None
+    n: int = 0
+    positive_rate: float | None = None
+    score_mean: float | None = None
+
+    def to_doc(self) -> dict[str, Any]:
+        return {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
+
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, Any] | None) -> PredictionLevels:
+        doc = doc or {}
+        return cls(mean=_f(doc.get("mean")), std=_f(doc.get("std")), n=int(doc.get("n") or 0),
+                   positive_rate=_f(doc.get("positive_rate")), score_mean=_f(doc.get("score_mean")))
+
+
+@dataclasses.dataclass(frozen=True)
+class PredictionSummary:
+    """The batch's predictions: their level against the reference's, and the drift of their distribution."""
+
+    current: PredictionLevels
+    reference: PredictionLevels
+    drift: ColumnDriftResult | None = None
+    score_drift: ColumnDriftResult | None = None
+
+    def to_doc(self) -> dict[str, Any]:
+        return {**self.current.to_doc(), "reference": self.reference.to_doc(),
+                "drift": self.drift.to_doc() if self.drift else None,
+                "score_drift": self.score_drift.to_doc() if self.score_drift else None}
+
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, Any] | None, prediction: str = "prediction", score: str | None = None) -> PredictionSummary:
+        doc = doc or {}
+        drift, score_drift = doc.get("drift"), doc.get("score_drift")
+        return cls(current=PredictionLevels.from_doc(doc), reference=PredictionLevels.from_doc(doc.get("reference")),
+                   drift=ColumnDriftResult.from_doc(prediction, drift) if drift else None,
+                   score_drift=ColumnDriftResult.from_doc(score or "score", score_drift) if score_drift else None)
+
+
+Band = tuple[float | None, float | None]
+
+
+def _bands(doc: Mapping[str, Any] | None) -> dict[str, Band]:
+    return {str(k): (_f(v[0]), _f(v[1])) for k, v in ((doc or {}).items()) if v is not None and len(v) == 2}
+
+
+@dataclasses.dataclass(frozen=True)
+class Metrics:
+    """Realized performance of a batch on its labels, each metric with its sampling band."""
+
+    values: Mapping[str, float]
+    bands: Mapping[str, Band] = dataclasses.field(default_factory=dict)
+    band_level: float | None = None
+    n_labelled: int = 0
+    labels_at: str | None = None
+
+    def get(self, metric: str) -> float | None:
+        return self.values.get(metric)
+
+    def to_doc(self) -> dict[str, Any]:
+        return {"metrics": dict(self.values), "bands": {k: list(v) for k, v in self.bands.items()},
+                "band_level": self.band_level, "n_labelled": self.n_labelled, "labels_at": self.labels_at}
+
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, Any] | None) -> Metrics | None:
+        if not doc:
+            return None
+        return cls(values={str(k): float(v) for k, v in (doc.get("metrics") or {}).items() if v is not None},
+                   bands=_bands(doc.get("bands")), band_level=_f(doc.get("band_level")),
+                   n_labelled=int(doc.get("n_labelled") or 0), labels_at=doc.get("labels_at"))
+
+
+@dataclasses.dataclass(frozen=True)
+class Estimate:
+    """Performance estimated before labels arrive (``values`` empty and ``note`` set when there is none)."""
+
+    values: Mapping[str, float] = dataclasses.field(default_factory=dict)
+    bands: Mapping[str, Band] = dataclasses.field(default_factory=dict)
+    band_level: float | None = None
+    method: str | None = None
+    n: int = 0
+    note: str | None = None
+
+    def get(self, metric: str) -> float | None:
+        return self.values.get(metric)
+
+    def to_doc(self) -> dict[str, Any]:
+        return {"metrics": dict(self.values), "bands": {k: list(v) for k, v in self.bands.items()},
+                "band_level": self.band_level, "method": self.method, "n": self.n, "note": self.note}
+
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, Any] | None) -> Estimate | None:
+        if not doc:
+            return None
+        return cls(values={str(k): float(v) for k, v in (doc.get("metrics") or {}).items() if v is not None},
+                   bands=_bands(doc.get("bands")), band_level=_f(doc.get("band_level")), method=doc.get("method"),
+                   n=int(doc.get("n") or 0), note=doc.get("note"))
+
+
+@dataclasses.dataclass(frozen=True)
+class Baseline:
+    """The model version's performance on data it did not train on, and where that was measured."""
+
+    values: Mapping[str, float] = dataclasses.field(default_factory=dict)
+    bands: Mapping[str, Band] = dataclasses.field(default_factory=dict)
+    source: str | None = None
+
+    def get(self, metric: str) -> float | None:
+        return self.values.get(metric)
+
+    def to_doc(self) -> dict[str, Any]:
+        return {"metrics": dict(self.values), "bands": {k: list(v) for k, v in self.bands.items()}, "source": self.source}
+
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, Any] | None) -> Baseline | None:
+        if not doc:
+            return None
+        return cls(values={str(k): float(v) for k, v in (doc.get("metrics") or {}).items() if v is not None},
+                   bands=_bands(doc.get("bands")), source=doc.get("source"))
+
+
+@dataclasses.dataclass(frozen=True)
+class ExplanationSummary:
+    """Global importance (mean |SHAP|) of a batch and its attribution drift, or why there is none (``error``)."""
+
+    importance: Mapping[str, float] = dataclasses.field(default_factory=dict)
+    explainer: str | None = None
+    output: str | None = None
+    n_rows: int = 0
+    seed: int | None = None
+    method: str | None = None
+    description: str | None = None
+    fallback: bool = False
+    ndcg: float | None = None
+    ndcg_threshold: float | None = None
+    attribution_drift: bool = False
+    reference_importance: Mapping[str, float] | None = None
+    error: str | None = None
+
+    def to_doc(self) -> dict[str, Any]:
+        doc = dataclasses.asdict(self)
+        doc["importance"] = dict(self.importance)
+        doc["reference_importance"] = dict(self.reference_importance) if self.reference_importance else None
+        return doc
+
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, Any] | None) -> ExplanationSummary | None:
+        if not doc:
+            return None
+        ref = doc.get("reference_importance")
+        return cls(importance={str(k): float(v) for k, v in (doc.get("importance") or {}).items()},
+                   explainer=doc.get("explainer"), output=doc.get("output"), n_rows=int(doc.get("n_rows") or 0),
+                   seed=doc.get("seed"), method=doc.get("method"), description=doc.get("description"),
+                   fallback=bool(doc.get("fallback")), ndcg=_f(doc.get("ndcg")), ndcg_threshold=_f(doc.get("ndcg_threshold")),
+                   attribution_drift=bool(doc.get("attribution_drift")),
+                   reference_importance={str(k): float(v) for k, v in ref.items()} if ref else None,
+                   error=doc.get("error"))
+
+
+@dataclasses.dataclass(frozen=True)
+class Status:
+    """The batch's verdicts at a glance."""
+
+    drifted: bool
+    prediction_drifted: bool
+    attribution_drift: bool
+    critical_findings: int
+    labelled: bool
+
+    def to_doc(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass(frozen=True)
+class Snapshot:
+    """Everything the monitor computed for one batch of one model."""
+
+    model: str
+    batch_id: str
+    ts: str
+    n_rows: int
+    drift: DriftSummary
+    quality: Quality
+    prediction: PredictionSummary
+    registered_model: str | None = None
+    model_version: str | None = None
+    run_id: str | None = None
+    pipeline_run_id: str | None = None
+    labels_at: str | None = None
+    source: str | None = None
+    engine: str | None = None
+    sample_rows: int | None = None
+    missing: Mapping[str, float] = dataclasses.field(default_factory=dict)
+    performance: Metrics | None = None
+    target_drift: ColumnDriftResult | None = None
+    estimated: Estimate | None = None
+    baseline: Baseline | None = None
+    explain: ExplanationSummary | None = None
+    computed_at: str | None = None
+    """When the store received it (its ``stored_at``); not part of the document's content."""
+
+    @property
+    def id(self) -> str:
+        return f"snapshot:{self.batch_id}"
+
+    @property
+    def time(self) -> dt.datetime:
+        return parse_utc(self.ts)
+
+    @property
+    def labelled(self) -> bool:
+        return self.performance is not None
+
+    @property
+    def status(self) -> Status:
+        return Status(drifted=self.drift.drifted,
+                      prediction_drifted=bool(self.prediction.drift and self.prediction.drift.drifted),
+                      attribution_drift=bool(self.explain and self.explain.attribution_drift),
+                      critical_findings=self.quality.counts["critical"], labelled=self.labelled)
+
+    def to_doc(self) -> dict[str, Any]:
+        """The stored document (JSON-safe once passed through the store)."""
+        return {
+            "id": self.id, "kind": "snapshot", "model": self.model, "ts": self.ts, "schema_version": SNAPSHOT_SCHEMA,
+            "engine": self.engine, "batch_id": self.batch_id, "run_id": self.run_id,
+            "registered_model": self.registered_model, "model_version": self.model_version,
+            "pipeline_run_id": self.pipeline_run_id, "n_rows": self.n_rows, "labels_at": self.labels_at,
+            "source": self.source, "sample_rows": self.sample_rows, "missing": dict(self.missing),
+            "quality": self.quality.to_doc(), "drift": self.drift.to_doc(), "prediction": self.prediction.to_doc(),
+            "performance": self.performance.to_doc() if self.performance else None,
+            "target_drift": self.target_drift.to_doc() if self.target_drift else None,
+            "estimated": self.estimated.to_doc() if self.estimated else None,
+            "baseline": self.baseline.to_doc() if self.baseline else None,
+            "explain": self.explain.to_doc() if self.explain else None,
+            "status": self.status.to_doc(),
+        }
+
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, Any]) -> Snapshot:
+        """Read a stored document of any schema this release knows (see :mod:`monitor.snapshots.upgrade`)."""
+        from monitor.snapshots.upgrade import upgrade
+
+        d = upgrade(doc)
+        prediction = d.get("prediction") or {}
+        target = d.get("target_drift")
+        return cls(
+            model=str(d["model"]), batch_id=str(d["batch_id"]), ts=str(d["ts"]), n_rows=int(d.get("n_rows") or 0),
+            drift=DriftSummary.from_doc(d.get("drift") or {}), quality=Quality.from_doc(d.get("quality")),
+            prediction=PredictionSummary.from_doc(prediction, "prediction"),
+            registered_model=d.get("registered_model"),
+            model_version=None if d.get("model_version") is None else str(d["model_version"]),
+            run_id=d.get("run_id"), pipeline_run_id=d.get("pipeline_run_id"), labels_at=d.get("labels_at"),
+            source=d.get("source"), engine=None if d.get("engine") is None else str(d["engine"]),
+            sample_rows=d.get("sample_rows"), missing={str(k): float(v) for k, v in (d.get("missing") or {}).items() if v is not None},
+            performance=Metrics.from_doc(d.get("performance")),
+            target_drift=ColumnDriftResult.from_doc("target", target) if target else None,
+            estimated=Estimate.from_doc(d.get("estimated")), baseline=Baseline.from_doc(d.get("baseline")),
+            explain=ExplanationSummary.from_doc(d.get("explain")), computed_at=d.get("computed_at") or d.get("stored_at"),
+        )
