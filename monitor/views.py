@@ -1,32 +1,32 @@
-"""Snapshots turned into the tables the pages show. Pure functions of stored documents."""
+"""Snapshots turned into the tables the pages show and export. Pure functions of typed snapshots."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import pandas as pd
 
+from monitor.figures import performance_status
+from monitor.snapshots.types import ColumnDriftResult, Snapshot
+
 __all__ = ["drift_label", "overall_frame", "feature_table", "findings_frame", "importance_frame", "distribution_frame",
-           "performance_frame", "PERFORMANCE_METRICS"]
+           "performance_frame", "drift_matrix", "drifting_since", "PERFORMANCE_METRICS", "FEATURE_COLUMNS"]
 
 
-def overall_frame(snapshots: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
-    """One row per batch: overall drift, prediction drift, attribution drift and where the verdict flipped."""
+def overall_frame(snapshots: Sequence[Snapshot]) -> pd.DataFrame:
+    """One row per batch: dataset drift, prediction drift, attribution drift and where the verdict flipped."""
     rows = []
     for s in snapshots:
-        overall = (s.get("drift") or {}).get("overall") or {}
-        explain = s.get("explain") or {}
-        pred = (s.get("prediction") or {}).get("drift") or {}
+        pred = s.prediction.drift
         rows.append({
-            "batch_id": s["batch_id"], "batch_time": pd.Timestamp(s["ts"]), "model_version": s.get("model_version"),
-            "n_rows": s.get("n_rows"), "share_drifted": overall.get("share_drifted"),
-            "weighted_score": overall.get("weighted_score"), "n_drifted": overall.get("n_drifted"),
-            "n_features": overall.get("n_features"), "drifted": bool(overall.get("drifted")),
-            "share_threshold": overall.get("share_threshold"), "prediction_statistic": pred.get("statistic"),
-            "prediction_drifted": bool(pred.get("drifted")), "ndcg": explain.get("ndcg"),
-            "attribution_drift": bool(explain.get("attribution_drift")),
-            "critical_findings": ((s.get("quality") or {}).get("counts") or {}).get("critical", 0),
+            "batch_id": s.batch_id, "batch_time": pd.Timestamp(s.ts), "model_version": s.model_version,
+            "n_rows": s.n_rows, "share_drifted": s.drift.share_drifted, "weighted_score": s.drift.weighted_score,
+            "n_drifted": s.drift.n_drifted, "n_features": s.drift.n_features, "drifted": s.drift.drifted,
+            "share_threshold": s.drift.share_threshold, "drifted_features": ", ".join(s.drift.drifted_features),
+            "prediction_statistic": pred.statistic if pred else None, "prediction_drifted": bool(pred and pred.drifted),
+            "ndcg": s.explain.ndcg if s.explain else None,
+            "attribution_drift": bool(s.explain and s.explain.attribution_drift),
+            "critical_findings": s.quality.counts["critical"],
         })
     frame = pd.DataFrame(rows)
     if not frame.empty:
@@ -34,30 +34,74 @@ def overall_frame(snapshots: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     return frame
 
 
-def feature_table(snapshot: Mapping[str, Any], previous: Mapping[str, Any] | None = None) -> pd.DataFrame:
-    """Per-feature drift of one batch, with the change of the statistic since the previous batch."""
-    features = (snapshot.get("drift") or {}).get("features") or {}
-    before = ((previous or {}).get("drift") or {}).get("features") or {}
-    importance = (snapshot.get("explain") or {}).get("importance") or {}
+FEATURE_COLUMNS = {
+    "feature": "Feature", "drifted": "Drifted", "importance": "Importance (mean |SHAP|)", "statistic": "Drift statistic",
+    "threshold": "Threshold", "change": "Change since previous batch", "method": "Method", "kind": "Kind",
+    "p_value": "p-value", "missing_ref": "Missing (reference)", "missing_cur": "Missing (this batch)",
+    "unseen_share": "Unseen categories", "error": "Problem",
+}
+"""Column names of the feature table as the page shows them (the CSV keeps the short names)."""
+
+
+def feature_table(snapshot: Snapshot, previous: Snapshot | None = None) -> pd.DataFrame:
+    """Per-feature drift of one batch, drifted first, with the change of the statistic since the previous batch."""
+    before = previous.drift.features if previous is not None else {}
+    importance = snapshot.explain.importance if snapshot.explain else {}
     rows = []
-    for col, r in features.items():
-        prev = (before.get(col) or {}).get("statistic")
-        stat = r.get("statistic")
+    for col, r in snapshot.drift.features.items():
+        prev = before[col].statistic if col in before else None
         rows.append({
-            "feature": col, "kind": r.get("kind"), "method": r.get("method"), "statistic": stat,
-            "threshold": r.get("threshold"), "drifted": bool(r.get("drifted")),
-            "change": (stat - prev) if stat is not None and prev is not None else None,
-            "p_value": r.get("p_value"), "missing_ref": r.get("missing_ref"), "missing_cur": r.get("missing_cur"),
-            "unseen_share": r.get("unseen_share"), "importance": importance.get(col), "error": r.get("error"),
+            "feature": col, "drifted": r.drifted, "importance": importance.get(col), "statistic": r.statistic,
+            "threshold": r.threshold, "change": (r.statistic - prev) if r.statistic is not None and prev is not None else None,
+            "method": r.method, "kind": r.kind, "p_value": r.p_value, "missing_ref": r.missing_ref,
+            "missing_cur": r.missing_cur, "unseen_share": r.unseen_share, "error": r.error or "",
         })
-    frame = pd.DataFrame(rows)
-    return frame.sort_values(["drifted", "statistic"], ascending=[False, False], na_position="last").reset_index(drop=True) \
-        if not frame.empty else frame
+    frame = pd.DataFrame(rows, columns=list(FEATURE_COLUMNS))
+    return frame.sort_values(["drifted", "statistic"], ascending=[False, False], na_position="last").reset_index(drop=True)
 
 
-def distribution_frame(result: Mapping[str, Any]) -> pd.DataFrame:
+def drift_matrix(snapshots: Sequence[Snapshot]) -> pd.DataFrame:
+    """Long format, one row per (batch, feature): the drift statistic relative to its threshold and the verdict.
+
+    ``relative`` is statistic / threshold for methods that flag a statistic at or above the threshold, and
+    threshold / p-value for p-value tests, so 1 is the line in both cases and above 1 is drift.
+    """
+    rows = []
+    for s in snapshots:
+        for col, r in s.drift.features.items():
+            rows.append({"batch_id": s.batch_id, "batch_time": pd.Timestamp(s.ts), "feature": col,
+                         "statistic": r.statistic, "threshold": r.threshold, "drifted": r.drifted,
+                         "relative": _relative(r)})
+    return pd.DataFrame(rows, columns=["batch_id", "batch_time", "feature", "statistic", "threshold", "drifted", "relative"])
+
+
+def _relative(r: ColumnDriftResult) -> float | None:
+    if r.statistic is None or not r.threshold:
+        return None
+    if " < " in r.rule:  # a p-value test: drift when p < threshold
+        return r.threshold / r.statistic if r.statistic > 0 else float("inf")
+    return r.statistic / r.threshold
+
+
+def drifting_since(snapshots: Sequence[Snapshot]) -> dict[str, Snapshot]:
+    """For each feature drifted in the latest batch: the first batch of its unbroken run of drifted batches."""
+    if not snapshots:
+        return {}
+    since: dict[str, Snapshot] = {}
+    for col in snapshots[-1].drift.drifted_features:
+        first = snapshots[-1]
+        for s in reversed(snapshots):
+            r = s.drift.features.get(col)
+            if r is None or not r.drifted:
+                break
+            first = s
+        since[col] = first
+    return since
+
+
+def distribution_frame(result: ColumnDriftResult | None) -> pd.DataFrame:
     """Reference vs current proportions of one column's drift result, long format for a grouped bar chart."""
-    dist = result.get("dist") or {}
+    dist = result.dist if result is not None else {}
     labels = dist.get("labels") or dist.get("categories")
     if labels is None and dist.get("edges") is not None:
         edges = dist["edges"]
@@ -74,30 +118,36 @@ def distribution_frame(result: Mapping[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def findings_frame(snapshots: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
-    """Every data-quality finding of the given snapshots, newest batch first."""
-    rows = []
-    for s in snapshots:
-        for f in (s.get("quality") or {}).get("findings") or []:
-            rows.append({"batch_time": pd.Timestamp(s["ts"]), "batch_id": s["batch_id"], **f})
+SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
+
+
+def findings_frame(snapshots: Sequence[Snapshot]) -> pd.DataFrame:
+    """Every data-quality finding of the given snapshots: critical first, then by column, newest batch first."""
+    rows = [{"batch_time": pd.Timestamp(s.ts), "batch_id": s.batch_id, "check": f.check, "column": f.column,
+             "severity": f.severity, "detail": f.detail, "value": f.value}
+            for s in snapshots for f in s.quality.findings]
     frame = pd.DataFrame(rows, columns=["batch_time", "batch_id", "check", "column", "severity", "detail", "value"])
-    return frame.sort_values("batch_time", ascending=False).reset_index(drop=True)
+    if frame.empty:
+        return frame
+    frame["_rank"] = frame["severity"].map(SEVERITY_ORDER).fillna(3)
+    frame = frame.sort_values(["_rank", "column", "batch_time"], ascending=[True, True, False], na_position="last")
+    return frame.drop(columns="_rank").reset_index(drop=True)
 
 
-def importance_frame(snapshots: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+def importance_frame(snapshots: Sequence[Snapshot]) -> pd.DataFrame:
     """Long format: batch time, feature, mean |SHAP| (batches without explanations are left out)."""
-    rows = []
-    for s in snapshots:
-        for col, v in ((s.get("explain") or {}).get("importance") or {}).items():
-            rows.append({"batch_time": pd.Timestamp(s["ts"]), "batch_id": s["batch_id"], "feature": col, "importance": v})
+    rows = [{"batch_time": pd.Timestamp(s.ts), "batch_id": s.batch_id, "feature": col, "importance": v}
+            for s in snapshots if s.explain for col, v in s.explain.importance.items()]
     return pd.DataFrame(rows, columns=["batch_time", "batch_id", "feature", "importance"])
 
 
-def drift_label(result: Mapping[str, Any]) -> str:
+def drift_label(result: ColumnDriftResult | None) -> str:
     """One line for a column's drift result: method, statistic and verdict (or why there is none)."""
-    if result.get("error") or result.get("statistic") is None:
-        return f"not computed: {result.get('error') or 'no statistic'}"
-    return f"{result.get('method')} = {result['statistic']:.4f} ({'drift' if result.get('drifted') else 'no drift'})"
+    if result is None:
+        return "not computed: no drift result stored for this column"
+    if not result.computed:
+        return f"not computed: {result.error or 'no statistic'}"
+    return f"{result.method} = {result.statistic:.4f} ({'drift' if result.drifted else 'no drift'})"
 
 
 PERFORMANCE_METRICS = {
@@ -107,41 +157,27 @@ PERFORMANCE_METRICS = {
 """The metrics the performance view offers, per task; the first is each task's main metric."""
 
 
-def _band(block: Mapping[str, Any] | None, metric: str) -> tuple[Any, Any]:
-    band = ((block or {}).get("bands") or {}).get(metric) or (None, None)
-    return band[0], band[1]
-
-
-def performance_frame(snapshots: Sequence[Mapping[str, Any]], metric: str) -> pd.DataFrame:
+def performance_frame(snapshots: Sequence[Snapshot], metric: str) -> pd.DataFrame:
     """One row per batch: the realized ``metric`` (once labels arrived) and the estimated one, each with its band,
-    and the baseline it is compared with."""
+    the baseline it is compared with, and the batch's status against it (as on Model health)."""
     rows = []
     for s in snapshots:
-        realized = s.get("performance") or {}
-        estimated = (s.get("estimated") or {}) if (s.get("estimated") or {}).get("metrics") else {}
-        base = s.get("baseline") or {}
-        r_low, r_high = _band(realized, metric)
-        e_low, e_high = _band(estimated, metric)
-        b_low, b_high = _band(base, metric)
+        realized, estimated, base = s.performance, s.estimated, s.baseline
+        r_band = realized.bands.get(metric, (None, None)) if realized else (None, None)
+        e_band = estimated.bands.get(metric, (None, None)) if estimated and estimated.values else (None, None)
+        b_band = base.bands.get(metric, (None, None)) if base else (None, None)
+        value_r = realized.get(metric) if realized else None
+        value_e = estimated.get(metric) if estimated else None
+        value_b = base.get(metric) if base else None
         rows.append({
-            "batch_id": s["batch_id"], "batch_time": pd.Timestamp(s["ts"]), "labelled": bool(realized),
-            "realized": realized.get(metric), "realized_low": r_low, "realized_high": r_high,
-            "estimated": (estimated.get("metrics") or {}).get(metric), "estimated_low": e_low, "estimated_high": e_high,
-            "baseline": base.get(metric), "baseline_low": b_low, "baseline_high": b_high,
-            "n_labelled": realized.get("n_labelled"), "labels_at": realized.get("labels_at"),
+            "batch_id": s.batch_id, "batch_time": pd.Timestamp(s.ts), "labelled": realized is not None,
+            "realized": value_r, "realized_low": r_band[0], "realized_high": r_band[1],
+            "estimated": value_e, "estimated_low": e_band[0], "estimated_high": e_band[1],
+            "baseline": value_b, "baseline_low": b_band[0], "baseline_high": b_band[1],
+            "n_labelled": realized.n_labelled if realized else None, "labels_at": realized.labels_at if realized else None,
+            "status": performance_status(metric, value_r if value_r is not None else value_e, value_b),
         })
     columns = ["batch_id", "batch_time", "labelled", "realized", "realized_low", "realized_high", "estimated",
-               "estimated_low", "estimated_high", "baseline", "baseline_low", "baseline_high", "n_labelled", "labels_at"]
-    frame = pd.DataFrame(rows, columns=columns)
-    frame["status"] = [_performance_status(metric, r if r is not None and not pd.isna(r) else e, b)
-                       for r, e, b in zip(frame["realized"], frame["estimated"], frame["baseline"], strict=True)]
-    return frame
-
-
-def _performance_status(metric: str, value, baseline) -> str:
-    """ok / warn / alert of one batch's (realized, else estimated) metric against the baseline, as on Model health."""
-    from monitor.kpis import _HIGHER_BETTER, PERFORMANCE_LEVELS, _level, _relative_loss
-
-    if metric not in _HIGHER_BETTER or value is None or pd.isna(value) or baseline is None or pd.isna(baseline):
-        return "none"
-    return _level(_relative_loss(metric, float(value), float(baseline)), PERFORMANCE_LEVELS)
+               "estimated_low", "estimated_high", "baseline", "baseline_low", "baseline_high", "n_labelled", "labels_at",
+               "status"]
+    return pd.DataFrame(rows, columns=columns)

@@ -1,79 +1,119 @@
-"""Drift: overall drift and its trend, feature-wise drift, prediction/target drift and data quality."""
+"""Drift: dataset drift of the chosen batch and its trend, which features drift and since when, prediction and
+target drift, data quality, and Evidently's report built with the model's own methods."""
 
 import pandas as pd
 import streamlit as st
 
 from monitor.escape import inline_code, md
-from monitor.views import distribution_frame, drift_label, feature_table, findings_frame, overall_frame
+from monitor.views import FEATURE_COLUMNS, drift_label, drift_matrix, drifting_since, feature_table, findings_frame, overall_frame
 from ui import cache, charts
-from ui.gate import require_access
-from ui.widgets import backend_warnings, download_csv, empty_state, model_picker, period_picker, service_or_stop
+from ui.widgets import download_csv, empty_state, page_header
 
-require_access(__file__)
-
-st.title("Drift")
-svc = service_or_stop()
-backend_warnings()
-c1, c2 = st.columns([1, 2])
-with c1:
-    name = model_picker(svc.spec.names)
-with c2:
-    start, end = period_picker()
-spec = svc.model(name)
+header = page_header("Drift")
+name, spec, start, end = header.name, header.spec, header.start, header.end
 snaps = cache.snapshots(name, start, end)
 if not snaps:
     empty_state(f"No snapshots for **{md(name)}** in this period.",
-                "Log batches with `monitor.log_batch`, then run `python -m monitor run` (or the job on the Models page).")
+                "Pick a longer period, or log batches with `monitor.log_batch` and run `python -m monitor run` "
+                "(or the job on the Models page).")
     st.stop()
 
-trend = overall_frame(snaps)
-latest = snaps[-1]
-overall = latest["drift"]["overall"]
-m1, m2, m3, m4 = st.columns(4)
-m1.metric("Latest batch", latest["ts"][:10], help=md(latest["batch_id"]))
-m2.metric("Dataset drift", "DRIFT" if overall["drifted"] else "no drift")
-m3.metric("Drifted features", f"{overall['n_drifted']} / {overall['n_features']}")
-m4.metric("Importance-weighted drift", f"{overall['weighted_score']:.2f}" if overall.get("weighted_score") is not None else "—")
-st.caption(f"Rule: {md(overall.get('rule', ''))}")
-st.plotly_chart(charts.drift_trend(trend, threshold=overall.get("share_threshold")), width="stretch")
-
-batch_ids = [s["batch_id"] for s in snaps]
-chosen = st.selectbox("Batch", batch_ids[::-1], key=f"drift-batch-{name}")
+batch_ids = [s.batch_id for s in snaps]
+labels = {s.batch_id: f"{s.ts[:10]} · {s.batch_id}" for s in snaps}
+chosen = st.selectbox("Batch", batch_ids[::-1], format_func=labels.get, key=f"drift-batch-{name}",
+                      help="Every figure below is for this batch; the charts mark it.")
 idx = batch_ids.index(chosen)
 snap, prev = snaps[idx], snaps[idx - 1] if idx else None
+drift = snap.drift
 
-st.subheader("Feature drift")
+m1, m2, m3, m4 = st.columns(4)
+m1.metric("Batch", snap.ts[:10], help=md(snap.batch_id))
+m2.metric("Dataset drift", "DRIFT" if drift.drifted else "no drift",
+          delta=None if prev is None or prev.drift.drifted == drift.drifted else
+          ("started with this batch" if drift.drifted else "ended with this batch"), delta_color="off")
+m3.metric("Drifted features", f"{drift.n_drifted} / {drift.n_features}",
+          help=f"Dataset drift when at least {drift.share_threshold:.0%} of the features drift.")
+m4.metric("Importance-weighted drift", f"{drift.weighted_score:.2f}" if drift.weighted_score is not None else "—",
+          help="Share of the model's importance carried by drifted features.")
+if drift.drifted_features:
+    st.markdown("**Drifted:** " + ", ".join(inline_code(c) for c in drift.drifted_features))
+st.caption(f"Rule: {md(drift.rule)}")
+
+trend = overall_frame(snaps)
+fig = charts.drift_trend(trend, threshold=drift.share_threshold)
+st.plotly_chart(charts.mark_batch(fig, pd.Timestamp(snap.ts), "shown"), width="stretch")
+
+st.subheader("Which features drift, and since when")
 table = feature_table(snap, prev)
-st.dataframe(table, hide_index=True, width="stretch", column_config={
-    "statistic": st.column_config.NumberColumn(format="%.4f"), "change": st.column_config.NumberColumn(format="%+.4f"),
-    "threshold": st.column_config.NumberColumn(format="%.3g"), "p_value": st.column_config.NumberColumn(format="%.3g"),
-    "missing_ref": st.column_config.NumberColumn(format="percent"), "missing_cur": st.column_config.NumberColumn(format="percent"),
-})
-download_csv(table, f"{name}-{chosen}-feature-drift.csv")
+order = table["feature"].tolist()
+since = drifting_since(snaps[: idx + 1])
+h1, h2 = st.columns([3, 1])
+with h1:
+    st.plotly_chart(charts.mark_batch(charts.drift_heatmap(drift_matrix(snaps), order), pd.Timestamp(snap.ts), ""),
+                    width="stretch")
+with h2:
+    if since:
+        st.markdown("**Drifting since**")
+        st.dataframe(pd.DataFrame([{"feature": c, "since": s.ts[:10], "batches": idx + 1 - batch_ids.index(s.batch_id)}
+                                   for c, s in since.items()]), hide_index=True, width="stretch")
+    else:
+        st.success("No feature drifts in this batch.")
 
-feature = st.selectbox("Feature", table["feature"].tolist(), key=f"drift-feature-{name}")
-result = snap["drift"]["features"][feature]
+
+def _highlight(row: pd.Series) -> list[str]:
+    return ["background-color: #ffebee" if row["Drifted"] else ""] * len(row)
+
+
+shown = table.rename(columns=FEATURE_COLUMNS)
+st.dataframe(shown.style.apply(_highlight, axis=1), hide_index=True, width="stretch", column_config={
+    "Drifted": st.column_config.CheckboxColumn(width="small"),
+    "Importance (mean |SHAP|)": st.column_config.ProgressColumn(
+        min_value=0.0, max_value=float(table["importance"].max()) if table["importance"].notna().any() else 1.0, format="%.3f"),
+    "Drift statistic": st.column_config.NumberColumn(format="%.4f"),
+    "Change since previous batch": st.column_config.NumberColumn(format="%+.4f"),
+    "Threshold": st.column_config.NumberColumn(format="%.3g"), "p-value": st.column_config.NumberColumn(format="%.3g"),
+    "Missing (reference)": st.column_config.NumberColumn(format="percent"),
+    "Missing (this batch)": st.column_config.NumberColumn(format="percent"),
+    "Unseen categories": st.column_config.NumberColumn(format="percent"),
+})
+download_csv(table, f"{name}-{chosen}-feature-drift.csv", "Download the feature table (CSV)")
+
+feature = st.selectbox("Feature", order, key=f"drift-feature-{name}")
+result = drift.features[feature]
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(charts.distributions(distribution_frame(result), f"{feature}: reference vs this batch"), width="stretch")
+    st.plotly_chart(charts.value_distributions(result, f"{feature}: reference vs this batch"), width="stretch")
 with right:
-    series = pd.DataFrame([{"batch_time": pd.Timestamp(s["ts"]), "statistic": (s["drift"]["features"].get(feature) or {}).get("statistic")}
+    series = pd.DataFrame([{"batch_time": pd.Timestamp(s.ts),
+                            "statistic": s.drift.features[feature].statistic if feature in s.drift.features else None}
                            for s in snaps])
-    st.plotly_chart(charts.feature_trend(series, feature, result.get("threshold")), width="stretch")
-if result.get("error"):
-    st.warning(f"{md(feature)}: {md(result['error'])}")
+    st.plotly_chart(charts.mark_batch(charts.feature_trend(series, feature, result.threshold), pd.Timestamp(snap.ts), ""),
+                    width="stretch")
+if result.error:
+    st.warning(f"{md(feature)}: {md(result.error)}")
 
 st.subheader("Prediction and target drift")
 p1, p2 = st.columns(2)
-pred = snap["prediction"].get("drift") or {}
 with p1:
+    pred = snap.prediction.drift
     st.markdown(f"**Prediction {inline_code(spec.prediction)}** — {md(drift_label(pred))}")
-    st.plotly_chart(charts.distributions(distribution_frame(pred), "Predictions: reference vs this batch"), width="stretch")
+    if spec.task == "classification":
+        rates = pd.DataFrame([{"batch_time": pd.Timestamp(s.ts), "positive rate": s.prediction.current.positive_rate}
+                              for s in snaps])
+        st.plotly_chart(charts.mark_batch(charts.rate_over_time(rates, "positive rate", snap.prediction.reference.positive_rate,
+                                                                "Share of positive predictions per batch"),
+                                          pd.Timestamp(snap.ts), ""), width="stretch")
+        if snap.prediction.score_drift is not None:
+            st.markdown(f"**Score {inline_code(spec.score)}** — {md(drift_label(snap.prediction.score_drift))}")
+            st.plotly_chart(charts.value_distributions(snap.prediction.score_drift, "Scores: reference vs this batch"),
+                            width="stretch")
+    else:
+        st.plotly_chart(charts.value_distributions(pred, "Predictions: reference vs this batch"), width="stretch")
 with p2:
-    target = snap.get("target_drift")
-    if target:
+    target = snap.target_drift
+    if target is not None:
         st.markdown(f"**Target {inline_code(spec.target)}** — {md(drift_label(target))}")
-        st.plotly_chart(charts.distributions(distribution_frame(target), "Target: reference vs this batch"), width="stretch")
+        st.plotly_chart(charts.value_distributions(target, "Target: reference vs this batch"), width="stretch")
     else:
         empty_state("No labels for this batch yet: target drift and performance appear when they arrive.")
 
@@ -85,12 +125,12 @@ else:
     st.dataframe(findings.drop(columns=["batch_time"]), hide_index=True, width="stretch")
 
 st.subheader("Full Evidently report")
-if st.button("Build the Evidently report for this batch", key="evidently"):
-    with st.spinner("Building the Evidently report (this reads the batch and reference from MLflow)..."):
-        try:
-            html = svc.evidently_report_html(name, chosen)
-        except Exception as exc:
-            st.error(f"Could not build the Evidently report: {md(exc)}")
-            html = None
-    if html:
-        st.download_button("Download the report (HTML)", html, file_name=f"{name}-{chosen}-evidently.html", mime="text/html")
+st.caption("Evidently's own report of this batch, computed with this model's drift methods, thresholds and drift share, "
+           "so its verdict is the one above.")
+wanted = st.session_state.setdefault("evidently_wanted", set())
+if (name, chosen) not in wanted and st.button("Build the Evidently report for this batch", key="evidently"):
+    wanted.add((name, chosen))
+if (name, chosen) in wanted:
+    html = cache.evidently_report(name, chosen)
+    st.download_button("Download the Evidently report (HTML)", html, file_name=f"{name}-{chosen}-evidently.html",
+                       mime="text/html", key=f"dl-evidently-{name}-{chosen}")

@@ -6,58 +6,56 @@ import streamlit as st
 from monitor.escape import md
 from monitor.views import importance_frame, overall_frame
 from ui import cache, charts
-from ui.gate import require_access
-from ui.widgets import backend_warnings, download_csv, empty_state, model_picker, period_picker, service_or_stop
+from ui.widgets import download_csv, empty_state, page_header
 
-require_access(__file__)
-
-st.title("Explainability")
-svc = service_or_stop()
-backend_warnings()
-c1, c2 = st.columns([1, 2])
-with c1:
-    name = model_picker(svc.spec.names)
-with c2:
-    start, end = period_picker()
-spec = svc.model(name)
-snaps = [s for s in cache.snapshots(name, start, end) if (s.get("explain") or {}).get("importance")]
+header = page_header("Explainability")
+name, spec, start, end = header.name, header.spec, header.start, header.end
+every = cache.snapshots(name, start, end)
+snaps = [s for s in every if s.explain and s.explain.importance]
 if not snaps:
-    errors = {(s.get("explain") or {}).get("error") for s in cache.snapshots(name, start, end)} - {None}
-    empty_state(f"No explanations for **{md(name)}** in this period.", md("; ".join(sorted(errors))))
+    errors = {s.explain.error for s in every if s.explain and s.explain.error}
+    why = "; ".join(sorted(errors)) if errors else (
+        "No batches in this period." if not every else "Explanations are turned off for this model (explain.enabled).")
+    empty_state(f"No explanations for **{md(name)}** in this period.", md(why))
     st.stop()
 
-batch_ids = [s["batch_id"] for s in snaps]
-chosen = st.selectbox("Batch", batch_ids[::-1], key=f"explain-batch-{name}")
+batch_ids = [s.batch_id for s in snaps]
+chosen = st.selectbox("Batch", batch_ids[::-1], format_func=lambda b: f"{snaps[batch_ids.index(b)].ts[:10]} · {b}",
+                      key=f"explain-batch-{name}")
 snap = snaps[batch_ids.index(chosen)]
-explain = snap["explain"]
-st.caption(f"Explainer: {explain.get('explainer')} · output explained: {explain.get('output')} · "
-           f"{explain.get('n_rows')} rows sampled (seed {explain.get('seed')})")
-if explain.get("fallback"):
-    st.info(f"**Approximate explanations.** {md(explain.get('description'))}", icon="ℹ️")
+explain = snap.explain
+st.caption(f"Explainer: {explain.explainer} · output explained: {explain.output} · "
+           f"{explain.n_rows} rows sampled (seed {explain.seed})")
+if explain.fallback:
+    st.info(f"**Approximate explanations.** {md(explain.description)}", icon="ℹ️")
 
+colours = charts.feature_colours(spec.features)
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(charts.importance_bars(explain["importance"]), width="stretch")
+    st.plotly_chart(charts.importance_bars(explain.importance), width="stretch")
 with right:
     imp = importance_frame(snaps)
-    top = pd.Series(explain["importance"]).sort_values(ascending=False).index[:5].tolist()
-    st.plotly_chart(charts.importance_over_time(imp, top), width="stretch")
+    top = pd.Series(explain.importance).sort_values(ascending=False).index[:5].tolist()
+    shown = list(dict.fromkeys(top + list(snap.drift.drifted_features)))
+    st.plotly_chart(charts.importance_over_time(imp, shown, colours), width="stretch")
+    if len(shown) > len(top):
+        st.caption("The five most important features, and every feature that drifted in this batch.")
 download_csv(imp, f"{name}-importance-by-batch.csv", "Download importance by batch (CSV)")
 
 with st.expander("Row by row: how each feature pushed the predictions of this batch", expanded=True):
     try:
-        order = pd.Series(explain["importance"]).sort_values(ascending=False).index.tolist()
+        order = pd.Series(explain.importance).sort_values(ascending=False).index.tolist()
         st.plotly_chart(charts.beeswarm(cache.explain_sample(name, chosen), order), width="stretch")
     except Exception as exc:
         st.warning(f"Per-row contributions are unavailable for {md(chosen)}: {md(exc)}")
 
 st.subheader("Attribution drift")
 trend = overall_frame(snaps)
-threshold = explain.get("ndcg_threshold")
+threshold = explain.ndcg_threshold
 a1, a2 = st.columns([1, 3])
-a1.metric("NDCG vs reference ranking", f"{explain['ndcg']:.3f}" if explain.get("ndcg") is not None else "—",
+a1.metric("NDCG vs reference ranking", f"{explain.ndcg:.3f}" if explain.ndcg is not None else "—",
           help="1.0 = same importance ranking as on the reference data; below the threshold the model's reasoning changed.")
-a1.metric("Verdict", "changed" if explain.get("attribution_drift") else "stable")
+a1.metric("Verdict", "changed" if explain.attribution_drift else "stable")
 with a2:
     st.plotly_chart(charts.line_with_threshold(trend, "ndcg", threshold, "Attribution drift (NDCG) per batch"), width="stretch")
 

@@ -4,24 +4,18 @@ import pandas as pd
 import streamlit as st
 
 from monitor.escape import md
-from monitor.validate import validate
 from ui import cache
-from ui.gate import require_access
-from ui.widgets import backend_warnings, service_or_stop
+from ui.widgets import page_header
 
-require_access(__file__)
-
-st.title("Models & onboarding")
-svc = service_or_stop()
-backend_warnings()
+page_header("Models & onboarding", model=False, period=False)
 
 rows = []
-for m in svc.models():
+for m in cache.onboarded_models():
     snaps = cache.snapshots(m.name)
     rows.append({
         "model": m.name, "registered model": m.registered_model, "task": m.task,
         "features": len(m.features), "pipelines": ", ".join(m.pipelines) or "—",
-        "snapshots": len(snaps), "latest batch": snaps[-1]["ts"][:16].replace("T", " ") if snaps else "—",
+        "snapshots": len(snaps), "latest batch": snaps[-1].ts[:16].replace("T", " ") if snaps else "—",
         "description": m.description,
     })
 st.subheader("Onboarded models")
@@ -33,7 +27,7 @@ with left:
     st.caption("Checks the file and, against MLflow, that each registered model and its logged columns exist.")
     if st.button("Validate now"):
         with st.spinner("Checking monitor.toml against MLflow..."):
-            problems = validate(svc)
+            problems = cache.validate()
         if not any(p.severity == "error" for p in problems):
             st.success("monitor.toml is valid: every model, column and reference was found.")
         for p in problems:
@@ -47,9 +41,8 @@ with right:
         def progress(done: int, total: int, message: str) -> None:
             bar.progress(done / total if total else 1.0, text=message)
 
-        result = svc.run_job(progress=progress)
+        result = cache.run_job(progress)
         bar.progress(1.0, text=result.summary())
-        cache.clear()
         (st.success if result.ok else st.error)(result.summary())
         for failure in result.failed:
             st.error(md(str(failure)))
@@ -66,4 +59,4 @@ with st.expander("How to onboard a new model"):
         "The README's \"Onboarding a new model\" walks through it with an example."
     )
 with st.expander("Settings in force"):
-    st.json(svc.settings.describe())
+    st.json(cache.settings_in_force())

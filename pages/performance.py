@@ -5,10 +5,7 @@ import streamlit as st
 from monitor.escape import md
 from monitor.views import PERFORMANCE_METRICS, performance_frame
 from ui import cache, charts
-from ui.gate import require_access
-from ui.widgets import backend_warnings, download_csv, empty_state, model_picker, period_picker, service_or_stop
-
-require_access(__file__)
+from ui.widgets import download_csv, empty_state, page_header
 
 NAMES = {"auc": "AUC", "accuracy": "Accuracy", "precision": "Precision", "recall": "Recall", "f1": "F1",
          "log_loss": "Log loss", "mae": "Mean absolute error", "rmse": "Root mean squared error",
@@ -16,17 +13,10 @@ NAMES = {"auc": "AUC", "accuracy": "Accuracy", "precision": "Precision", "recall
 SHORT = {**NAMES, "mae": "MAE", "rmse": "RMSE", "mape": "MAPE"}
 LOWER_IS_BETTER = {"log_loss", "mae", "rmse", "mape"}
 
-st.title("Performance")
-svc = service_or_stop()
-backend_warnings()
-c1, c2, c3 = st.columns([1, 1, 2])
-with c1:
-    name = model_picker(svc.spec.names)
-spec = svc.model(name)
-with c2:
+header = page_header("Performance", slots=1)
+name, spec, start, end = header.name, header.spec, header.start, header.end
+with header.slots[0]:
     metric = st.selectbox("Metric", PERFORMANCE_METRICS[spec.task], format_func=NAMES.get, key=f"perf-metric-{name}")
-with c3:
-    start, end = period_picker()
 snaps = cache.snapshots(name, start, end)
 if not spec.target:
     empty_state(f"**{md(name)}** has no `target` column in monitor.toml, so its performance is not measured.",
@@ -49,11 +39,11 @@ m2.metric(f"Latest estimated {SHORT[metric]}", f"{estimated.iloc[-1]:.3f}" if no
                "for regressors. Kept beside the realized value so its accuracy can be judged.")
 baseline = frame["baseline"].dropna()
 m3.metric("Baseline", f"{baseline.iloc[-1]:.3f}" if not baseline.empty else "—",
-          help=f"Measured on {latest.get('baseline_source') or 'data the model did not train on'}.")
+          help=f"Measured on {(latest.baseline.source if latest.baseline else None) or 'data the model did not train on'}.")
 m4.metric("Batches waiting for labels", len(waiting))
 
 if frame["realized"].isna().all() and frame["estimated"].isna().all():
-    note = (latest.get("estimated") or {}).get("note")
+    note = latest.estimated.note if latest.estimated else None
     empty_state(f"No {NAMES[metric]} for **{md(name)}** in this period yet.",
                 md(note) if note else "It appears once labels arrive (`monitor.log_labels`) or estimates are computed.")
 else:
@@ -61,7 +51,7 @@ else:
     st.caption("Solid: realized on labelled rows, with its sampling band. Dashed: estimated before labels arrive, with its "
                "band. Dotted vertical lines: batches whose labels have not arrived. Estimation reads the model's scores "
                "and inputs, so it cannot see a change in the relation between inputs and labels (concept drift).")
-note = (latest.get("estimated") or {}).get("note")
+note = latest.estimated.note if latest.estimated else None
 if note:
     st.info(f"**No estimate for this model:** {md(note)}", icon="ℹ️")
 if not waiting.empty:

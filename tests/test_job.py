@@ -19,8 +19,9 @@ def test_demo_has_two_models_with_twelve_snapshots(demo):
     for name in ("loan_default", "store_demand"):
         snaps = demo.snapshots(name)
         assert len(snaps) == 12
-        assert all(s["schema_version"] == 1 and s["model"] == name for s in snaps)
-        assert all(s["pipeline_run_id"] for s in snaps)
+        assert all(s.model == name for s in snaps)
+        assert all(d["schema_version"] == 2 for d in demo.store.query(name, "snapshot"))
+        assert all(s.pipeline_run_id for s in snaps)
 
 
 def test_second_run_writes_nothing(demo):
@@ -36,8 +37,8 @@ def test_cli_run_is_idempotent_and_prints_the_summary(demo):
 
 def test_late_labels_are_picked_up_once(demo):
     snaps = demo.snapshots("loan_default")
-    assert [s["performance"] is not None for s in snaps] == [True] * 10 + [False] * 2
-    assert snaps[0]["performance"]["n_labelled"] == snaps[0]["n_rows"]
+    assert [s.performance is not None for s in snaps] == [True] * 10 + [False] * 2
+    assert snaps[0].performance.n_labelled == snaps[0].n_rows
 
 
 def test_a_bad_batch_is_reported_and_the_others_complete(demo, settings):

@@ -175,3 +175,30 @@ def engineer_kpis(model: str, start: dt.date, end: dt.date):
 def evidently_report(model: str, batch_id: str) -> str:
     """Evidently's drift report of one batch, built with the model's own drift methods and thresholds."""
     return service().evidently_report_html(model, batch_id)
+
+
+# --- actions and settings (not cached: each call does the work) ---
+
+
+def onboarded_models():
+    """The onboarding specs of every model that can be monitored (broken tables are reported by the page header)."""
+    return service().models()
+
+
+def validate():
+    """Every problem of monitor.toml, checked against MLflow (see monitor.validate)."""
+    from monitor.validate import validate as check
+
+    return check(service())
+
+
+def run_job(progress=None):
+    """Run the monitoring job now (under the job lease), then forget cached data so pages show what it wrote."""
+    result = service().run_job(progress=progress)
+    clear()
+    return result
+
+
+def settings_in_force() -> dict[str, Any]:
+    """The settings the app runs with, secrets masked."""
+    return service().settings.describe()

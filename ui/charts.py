@@ -53,9 +53,17 @@ def importance_bars(importance: dict[str, float], title: str = "Global feature i
     return _layout(fig, max(260, 28 * len(s) + 80))
 
 
-def importance_over_time(frame: pd.DataFrame, top: list[str]) -> go.Figure:
+PALETTE = px.colors.qualitative.D3 + px.colors.qualitative.Set2 + px.colors.qualitative.Pastel1
+
+
+def feature_colours(features) -> dict[str, str]:
+    """One colour per feature, fixed by the feature's place in the model's onboarding table (same in every session)."""
+    return {f: PALETTE[i % len(PALETTE)] for i, f in enumerate(features)}
+
+
+def importance_over_time(frame: pd.DataFrame, top: list[str], colours: dict[str, str] | None = None) -> go.Figure:
     fig = px.line(frame[frame["feature"].isin(top)], x="batch_time", y="importance", color="feature", markers=True,
-                  title="Importance over time (top features)")
+                  title="Importance over time", color_discrete_map=colours or {}, category_orders={"feature": top})
     return _layout(fig)
 
 
@@ -69,7 +77,12 @@ def waterfall(explanation: dict) -> go.Figure:
         increasing=dict(marker_color=COLORS["drift"]), decreasing=dict(marker_color=COLORS["cur"]),
         totals=dict(marker_color="#37474f"),
     ))
-    fig.update_layout(title=f"Why this prediction ({explanation.get('output', '')})", yaxis=dict(autorange="reversed"))
+    steps = explanation["base_value"] + contrib.cumsum()
+    ends = [explanation["base_value"], *steps.tolist()]
+    low, high = min(ends), max(ends)
+    pad = (high - low) * 0.15 or abs(high) * 0.1 or 1.0
+    fig.update_layout(title=f"Why this prediction ({explanation.get('output', '')})", yaxis=dict(autorange="reversed"),
+                      xaxis=dict(range=[low - pad, high + pad]))
     return _layout(fig, max(320, 30 * len(contrib) + 120))
 
 
@@ -154,3 +167,62 @@ def performance_trend(frame: pd.DataFrame, metric: str, label: str, higher_is_be
     fig.update_layout(title=f"{label} per batch ({'higher' if higher_is_better else 'lower'} is better)",
                       yaxis_title=label)
     return _layout(fig, 360)
+
+
+def mark_batch(fig: go.Figure, when, label: str) -> go.Figure:
+    """A vertical marker on a time chart at the batch the page is showing."""
+    fig.add_vline(x=when, line_color="#37474f", line_width=2, opacity=0.6)
+    fig.add_annotation(x=when, y=1.08, yref="paper", showarrow=False, text=label, font=dict(color="#37474f", size=11))
+    return fig
+
+
+def drift_heatmap(matrix: pd.DataFrame, order: list[str]) -> go.Figure:
+    """Feature × batch: each cell the drift statistic relative to its threshold (1 = the line), drifted cells outlined."""
+    if matrix.empty:
+        return _layout(go.Figure())
+    wide = matrix.pivot_table(index="feature", columns="batch_time", values="relative", aggfunc="last", dropna=False)
+    wide = wide.reindex([f for f in order if f in wide.index])
+    batch = matrix.drop_duplicates("batch_time").set_index("batch_time")["batch_id"].reindex(wide.columns)
+    capped = wide.clip(upper=3.0)
+    text = wide.map(lambda v: "" if pd.isna(v) else f"{v:.1f}")
+    fig = go.Figure(go.Heatmap(
+        z=capped.to_numpy(), x=list(wide.columns), y=list(wide.index), zmin=0, zmax=3, text=text.to_numpy(),
+        texttemplate="%{text}", customdata=np.tile(batch.to_numpy(), (len(wide.index), 1)),
+        colorscale=[[0, "#e8f5e9"], [0.33, "#fff3e0"], [0.34, "#ffcdd2"], [1, "#b71c1c"]],
+        colorbar=dict(title="× threshold", tickvals=[0, 1, 2, 3], ticktext=["0", "1 (line)", "2", "≥3"], thickness=10),
+        hovertemplate="%{y} · %{customdata}<br>%{z:.2f} × threshold<extra></extra>"))
+    fig.update_layout(title="Drift per feature and batch (statistic ÷ threshold; ≥ 1 is drift)",
+                      xaxis=dict(type="date", tickformat="%d %b"), yaxis=dict(autorange="reversed"))
+    return _layout(fig, max(260, 30 * len(wide.index) + 120))
+
+
+def value_distributions(result, title: str) -> go.Figure:
+    """Reference vs batch shares of one column on its own value axis (numeric) or per category."""
+    dist = dict(result.dist) if result is not None else {}
+    edges, ref, cur = dist.get("edges"), dist.get("ref") or [], dist.get("cur") or []
+    if edges is None or dist.get("categories") or dist.get("labels"):
+        from monitor.views import distribution_frame
+
+        return distributions(distribution_frame(result), title)
+    edges = [float(e) for e in edges]
+    inner = len(ref) == len(edges) + 1  # under/overflow bins at both ends
+    ref_in, cur_in = (ref[1:-1], cur[1:-1]) if inner else (ref, cur)
+    centres = [(a + b) / 2 for a, b in zip(edges[:-1], edges[1:], strict=False)]
+    widths = [b - a for a, b in zip(edges[:-1], edges[1:], strict=False)]
+    fig = go.Figure()
+    for name, values, colour in (("reference", ref_in, COLORS["ref"]), ("this batch", cur_in, COLORS["cur"])):
+        fig.add_trace(go.Bar(x=centres, y=values, width=widths, name=name, marker_color=colour, opacity=0.6,
+                             hovertemplate="%{x:.4g}: %{y:.1%}<extra>" + name + "</extra>"))
+    if inner and (ref[0] or cur[0] or ref[-1] or cur[-1]):
+        title += f" · outside the reference range: {cur[0] + cur[-1]:.1%} of the batch"
+    fig.update_layout(title=title, barmode="overlay", yaxis_tickformat=".0%", xaxis=dict(tickformat=".4~g", nticks=8))
+    return _layout(fig)
+
+
+def rate_over_time(frame: pd.DataFrame, y: str, reference: float | None, title: str) -> go.Figure:
+    """A share per batch (e.g. the positive-prediction rate) against its level in the training data."""
+    fig = px.line(frame, x="batch_time", y=y, markers=True, title=title)
+    if reference is not None:
+        fig.add_hline(y=reference, line_dash="dot", line_color=COLORS["ref"], annotation_text=f"training {reference:.1%}")
+    fig.update_layout(yaxis_tickformat=".1%", yaxis_title=None, xaxis_title=None)
+    return _layout(fig, 280)

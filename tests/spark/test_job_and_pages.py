@@ -48,10 +48,10 @@ def spark_workspace(demo, tmp_path_factory):
 def test_the_job_computes_the_snapshot_from_the_summary(spark_workspace):
     _, service, batch_id = spark_workspace
     snap = service.snapshot("loan_default", batch_id)
-    assert snap["n_rows"] == ROWS and 0 < snap["sample_rows"] < ROWS
-    assert snap["drift"]["overall"]["drifted"]  # drawn from the demo's drifted weeks
-    assert snap["prediction"]["drift"]["statistic"] is not None and snap["explain"]["importance"]
-    assert snap["performance"] is None and snap["estimated"]["metrics"]["auc"] > 0.5
+    assert snap.n_rows == ROWS and 0 < snap.sample_rows < ROWS
+    assert snap.drift.drifted  # drawn from the demo's drifted weeks
+    assert snap.prediction.drift.statistic is not None and snap.explain.importance
+    assert snap.performance is None and snap.estimated.get("auc") > 0.5
 
 
 @pytest.mark.parametrize("page", ["pages/business.py", "pages/performance.py", "pages/drift.py", "pages/explain.py",
@@ -70,7 +70,9 @@ def test_every_page_opens_on_the_spark_batch(spark_workspace, page, monkeypatch)
             assert any(batch_id in str(o) for box in at.selectbox for o in box.options)
         if page in ("pages/drift.py", "pages/explain.py"):
             kind = "drift" if page == "pages/drift.py" else "explain"
-            assert batch_id in at.selectbox(key=f"{kind}-batch-loan_default").options
+            box = at.selectbox(key=f"{kind}-batch-loan_default")
+            assert any(o.endswith(f" · {batch_id}") for o in box.options)
+            assert box.set_value(batch_id).run() and not at.exception and not at.error
     finally:
         st.cache_resource.clear()
         st.cache_data.clear()
