@@ -1,6 +1,6 @@
 """Speed of the provenance graph at scale: 2 models x 52 weekly batches (over 300 nodes).
 
-Synthetic plain records (the shape :func:`monitor.lineage.collect_records` returns): per model one
+Synthetic plain records (the shape ``MonitorService.lineage_records`` returns): per model one
 training extract run, one training run with its training dataset, one registered version, 52
 weekly scoring pipeline runs and batches, a snapshot per batch (drift from week 30 on), and one
 failed pipeline run re-run three hours later. Timed (median of repeats, wall-clock):
@@ -28,9 +28,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from monitor.lineage import LineageRecords, build_graph, layout, to_dot, trace_back  # noqa: E402
-from monitor.sources.mlflow import BatchInfo, ModelVersionInfo  # noqa: E402
-from monitor.sources.pipelines import PipelineRun  # noqa: E402
+from monitor.lineage import DatasetInput, LineageRecords, TrainingRun, build_graph, trace_back  # noqa: E402
+from monitor.records import BatchInfo, ModelVersionInfo, PipelineRun  # noqa: E402
+from monitor.snapshots.types import Snapshot  # noqa: E402
+from ui.graph_layout import layout, to_dot  # noqa: E402
 
 MODELS = {"loan_default": "loan-default-classifier", "store_demand": "store-demand-regressor"}
 END = dt.datetime(2026, 6, 1, 6, tzinfo=dt.timezone.utc)
@@ -45,15 +46,13 @@ def synthetic_records(weeks: int = 52, models: dict[str, str] = MODELS, drift_fr
                               duration_ms=40 * 60_000, parameters={"model": model, "purpose": "training"})
         pipeline_runs.append(extract)
         run_id = f"{m:02d}" + "a" * 30
-        runs[run_id] = {
-            "run_id": run_id, "run_name": f"train {registered}", "experiment_id": "1", "status": "FINISHED",
-            "start": trained.isoformat(), "end": (trained + dt.timedelta(minutes=20)).isoformat(),
-            "params": {"n_estimators": "100", "max_depth": "3"}, "metrics": {"train_auc": 0.8},
-            "tags": {"monitor.kind": "training", "monitor.model": model, "monitor.pipeline_run_id": extract.run_id},
-            "inputs": [{"name": f"{model}-training", "digest": f"d{m}", "source_type": "code", "context": "training",
-                        "schema": json.dumps({"mlflow_colspec": [{"name": "x", "type": "double"}]}),
-                        "profile": json.dumps({"num_rows": 12000})}],
-        }
+        runs[run_id] = TrainingRun(
+            run_id, f"train {registered}", "FINISHED", trained.isoformat(), (trained + dt.timedelta(minutes=20)).isoformat(),
+            "1", {"n_estimators": "100", "max_depth": "3"}, {"train_auc": 0.8},
+            {"monitor.kind": "training", "monitor.model": model, "monitor.pipeline_run_id": extract.run_id},
+            (DatasetInput(f"{model}-training", f"d{m}", "code", "training",
+                          json.dumps({"mlflow_colspec": [{"name": "x", "type": "double"}]}), json.dumps({"num_rows": 12000})),),
+            kind="training", pipeline_run_id=extract.run_id)
         versions.append(ModelVersionInfo(registered, "1", run_id, f"runs:/{run_id}/model", trained.isoformat(), ("champion",), "READY"))
         for week in range(1, weeks + 1):
             t = END - dt.timedelta(weeks=weeks - week)
@@ -67,13 +66,22 @@ def synthetic_records(weeks: int = 52, models: dict[str, str] = MODELS, drift_fr
             pipeline_runs.append(run)
             batches.append(BatchInfo(model, batch_id, f"{batch_id}-mlflow", t.isoformat(), "1", 2500, run.run_id,
                                      digest=f"{week:016x}", experiment_id="2"))
-            drifted = week >= drift_from
-            snapshots.append({"id": f"snapshot:{batch_id}", "kind": "snapshot", "model": model, "ts": t.isoformat(),
-                              "batch_id": batch_id, "run_id": f"{batch_id}-mlflow", "model_version": "1",
-                              "pipeline_run_id": run.run_id, "status": {"drifted": drifted},
-                              "drift": {"overall": {"drifted": drifted, "share": 0.5 if drifted else 0.1}}})
+            snapshots.append(_snapshot(model, batch_id, t, run.run_id, week >= drift_from))
     return LineageRecords(tuple(batches), tuple(versions), runs, tuple(pipeline_runs), tuple(snapshots), dict(models),
                           {m: (f"pl_{m}_daily", f"pl_{m}_extract") for m in models})
+
+
+def _snapshot(model: str, batch_id: str, t: dt.datetime, pipeline_run_id: str, drifted: bool) -> Snapshot:
+    """A typed snapshot of two features, ``x`` drifted when the batch is."""
+    features = {c: {"column": c, "kind": "numeric", "method": "psi", "statistic": 0.3 if drifted and c == "x" else 0.02,
+                    "threshold": 0.2, "drifted": drifted and c == "x"} for c in ("x", "y")}
+    return Snapshot.from_doc({
+        "schema_version": 2, "model": model, "batch_id": batch_id, "ts": t.isoformat(), "n_rows": 2500,
+        "run_id": f"{batch_id}-mlflow", "model_version": "1", "pipeline_run_id": pipeline_run_id,
+        "computed_at": (t + dt.timedelta(hours=2)).isoformat(),
+        "drift": {"overall": {"n_features": 2, "n_drifted": int(drifted), "share_drifted": 0.5 if drifted else 0.0,
+                              "drifted": drifted, "share_threshold": 0.5, "rule": "share of drifted features >= 0.5"},
+                  "features": features}})
 
 
 def _timed(fn, repeats: int = 7):
@@ -109,10 +117,9 @@ def main() -> None:
 
         os.environ["MONITOR_WORKSPACE"] = str(args.workspace.resolve())
         from monitor.bootstrap import build_service
-        from monitor.lineage import collect_records
 
         service = build_service()
-        collected, collect_s = _timed(lambda: collect_records(service), repeats=3)
+        collected, collect_s = _timed(lambda: service.lineage_records(), repeats=3)
         real = build_graph(collected)
         print(f"  collection from {args.workspace}: {collect_s:.2f} s -> {len(real.nodes)} nodes {len(real.edges)} edges"
               + (f" ({len(collected.problems)} problem(s))" if collected.problems else ""))

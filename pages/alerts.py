@@ -8,31 +8,24 @@ import datetime as dt
 
 import streamlit as st
 
-from monitor.alerts.board import MUTE_CHOICES, board, history_frame, open_frame
-from monitor.alerts.channels import build_channels
-from monitor.alerts.deliver import route_problems
-from monitor.alerts.state import AlertStore
+from monitor.alerts.board import MUTE_CHOICES, history_frame, open_frame
 from monitor.escape import md
-from ui.gate import PAGES, access, require_access
-from ui.widgets import backend_warnings, empty_state, service_or_stop
+from ui import alert_board
+from ui.gate import PAGES, access
+from ui.widgets import empty_state, page_header
 
-require_access(__file__)
-
-st.title("Alerts")
-svc = service_or_stop()
-backend_warnings()
+page_header("Alerts", model=False, period=False)
 granted = access()
-store = AlertStore(svc.store)
 page_files = {p.url_path: p.path for _, pages in PAGES.values() for p in pages}
 page_titles = {p.url_path: p.title for _, pages in PAGES.values() for p in pages}
 labels = {persona: label for persona, (label, _) in PAGES.items()}
 
-channels = build_channels(svc.settings)
+channels = alert_board.channel_names()
 if not channels:
     st.info("No alert channel is configured, so alerts are shown here only. Set `MONITOR_ALERT_TEAMS_URL`, "
             "`MONITOR_ALERT_SLACK_URL`, `MONITOR_ALERT_EMAIL_TO` or `MONITOR_ALERT_WEBHOOK_URL` (README, \"Alerts\").",
             icon="ℹ️")
-for problem in route_problems(svc.spec.alerts, channels):
+for problem in alert_board.route_problems(channels):
     st.warning(md(problem), icon="⚠️")
 
 c1, c2 = st.columns(2)
@@ -40,10 +33,9 @@ with c1:
     personas = st.multiselect("Routed to", list(granted.personas), default=list(granted.personas),
                               format_func=lambda p: labels.get(p, p), key="alerts-personas")
 with c2:
-    models = st.multiselect("Models", svc.spec.names + list(svc.spec.broken), key="alerts-models",
-                            placeholder="All models")
+    models = st.multiselect("Models", alert_board.alert_models(), key="alerts-models", placeholder="All models")
 now = dt.datetime.now(dt.timezone.utc)
-shown = board(svc.store, personas, models or None, now)
+shown = alert_board.current_board(personas, models or None, now)
 
 m1, m2, m3, m4 = st.columns(4)
 m1.metric("Open alerts", len(shown.open))
@@ -66,18 +58,18 @@ else:
     who = (st.user.get("name") or st.user.get("email") or "a signed-in user") if granted.signed_in else "an app user"
 
     def acknowledge() -> None:
-        store.acknowledge(alert.state.model, alert.state.key, alert.state.episode or "", who)
+        alert_board.acknowledge(alert.state.model, alert.state.key, alert.state.episode or "", who)
         st.session_state["alerts-done"] = f"Acknowledged: {alert.label}."
 
     def mute() -> None:
         hours = MUTE_CHOICES[st.session_state["alerts-mute-for"]]
         until = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=hours)
-        store.mute(alert.state.model, alert.state.key, until, who)
+        alert_board.mute(alert.state.model, alert.state.key, until, who)
         st.session_state["alerts-done"] = (f"Muted until {until:%Y-%m-%d %H:%M} UTC: {alert.label}. Its messages wait "
                                            "until then, and are dropped if it clears before.")
 
     def unmute() -> None:
-        store.mute(alert.state.model, alert.state.key, None, who)
+        alert_board.mute(alert.state.model, alert.state.key, None, who)
         st.session_state["alerts-done"] = f"Mute lifted: {alert.label}."
 
     st.caption(md(alert.state.message))

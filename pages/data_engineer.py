@@ -4,26 +4,16 @@ import pandas as pd
 import streamlit as st
 
 from monitor.escape import md
-from monitor.kpis import kpi_frame, runs_frame
 from monitor.views import findings_frame
 from ui import cache, kpi_cards
-from ui.gate import require_access
-from ui.widgets import backend_warnings, download_csv, empty_state, model_picker, period_picker, service_or_stop
+from ui.kpi_tables import kpi_frame, runs_frame
+from ui.widgets import download_csv, empty_state, page_header
 
-require_access(__file__)
-
-st.title("Pipelines & data")
-svc = service_or_stop()
-backend_warnings()
-c1, c2 = st.columns([1, 2])
-with c1:
-    name = model_picker(svc.spec.names)
-with c2:
-    start, end = period_picker()
-spec = svc.model(name)
+h = page_header("Pipelines & data")
+name, spec, start, end = h.name, h.spec, h.start, h.end
 try:
     report = cache.engineer_kpis(name, start, end)
-except Exception as exc:
+except Exception as exc:  # a model whose figures cannot be computed says why instead of a traceback
     st.error(f"**The figures of {md(name)} could not be computed.** {md(exc)}")
     st.stop()
 

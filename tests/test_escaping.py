@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 
 from monitor.escape import ReportError, csv_safe, inline_code, md, sanitise_evidently_html
-from monitor.lineage import Edge, LineageGraph, Node, to_dot
+from monitor.lineage import Edge, LineageGraph, Node
+from ui.graph_layout import to_dot
 
 SCRIPT = "</script><script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(2)>"
@@ -98,7 +99,7 @@ def test_inline_code_holds_any_backticks():
 
 def test_summary_export_escapes_model_names():
     from monitor.kpis import ModelKpis, Period
-    from monitor.summary import business_summary_html
+    from ui.kpi_tables import business_summary_html
 
     today = dt.date(2026, 3, 1)
     report = ModelKpis(model=TICK, persona="business", period=Period.from_dates(today - dt.timedelta(days=30), today),

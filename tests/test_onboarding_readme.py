@@ -141,14 +141,14 @@ def test_every_page_shows_the_model_without_warning(onboarded, page):
 
 def test_unshifted_batches_are_green_for_accuracy(onboarded):
     from monitor.bootstrap import build_service
-    from monitor.kpis import Period, business_kpis_for
+    from monitor.kpis import Period
 
     service = build_service()
     today = dt.datetime.now(dt.timezone.utc).date()
-    report = business_kpis_for(service, "affairs", Period.from_dates(today - dt.timedelta(days=30), today))
+    report = service.business_kpis("affairs", Period.from_dates(today - dt.timedelta(days=30), today))
     kpis = {k.key: k for k in report.kpis}
     performance = kpis["performance"]
     assert performance.value is not None and performance.status == "ok", (performance.display, performance.note)
     assert kpis["health"].status == "ok", kpis["health"].note
     snaps = service.snapshots("affairs")
-    assert len(snaps) == 3 and not any(s["drift"]["overall"]["drifted"] for s in snaps)
+    assert len(snaps) == 3 and not any(s.drift.drifted for s in snaps)

@@ -125,10 +125,11 @@ def _everything_shown(at) -> str:
 @pytest.mark.slow
 def test_pages_exports_and_log_lines_never_show_secrets(demo, secret_settings, caplog):
     from monitor.bootstrap import build_service
-    from monitor.kpis import Period, business_kpis_for, engineer_kpis_for, kpi_frame
-    from monitor.lineage import build_graph, collect_records, to_dot
-    from monitor.summary import business_summary_html
+    from monitor.kpis import Period
+    from monitor.lineage import build_graph
     from tests.app.apptest import open_page
+    from ui.graph_layout import to_dot
+    from ui.kpi_tables import business_summary_html, kpi_frame
 
     caplog.set_level(logging.INFO)
     warned = []
@@ -142,9 +143,9 @@ def test_pages_exports_and_log_lines_never_show_secrets(demo, secret_settings, c
     service = build_service(secret_settings)
     today = dt.datetime.now(dt.timezone.utc).date()
     period = Period.from_dates(today - dt.timedelta(days=120), today)
-    business = [business_kpis_for(service, m, period) for m in service.spec.names]
-    engineer = [engineer_kpis_for(service, m, period) for m in service.spec.names]
-    records = collect_records(service, service.spec.names)
+    business = [service.business_kpis(m, period) for m in service.spec.names]
+    engineer = [service.engineer_kpis(m, period) for m in service.spec.names]
+    records = service.lineage_records(service.spec.names)
     graph = build_graph(records)
     exports = {
         "summary.html": business_summary_html(business),

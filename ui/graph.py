@@ -1,88 +1,103 @@
-"""Drawing the provenance graph with streamlit-agraph: shapes by kind, colours by status, fixed layout."""
+"""Drawing the provenance graph with streamlit-agraph (vis-network): one box per node coloured by status, fixed
+positions from :func:`ui.graph_layout.plan` with column and model headings drawn in the graph, and the legend.
+
+vis-network fits the whole drawing to the canvas when it loads (never zooming in past 1), so the text
+is as large as the box font times that zoom: :func:`canvas_height` makes the canvas tall enough for the
+width to decide the zoom, and :data:`ui.graph_layout.X_GAP` keeps the drawing narrow enough for a zoom
+near 1 on a wide page.
+"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 
 import streamlit as st
 
-from monitor.escape import html_text, inline_code, md
-from monitor.lineage import EDGE_KINDS, KIND_LABELS, STATUS_COLORS, LineageGraph, Node, layout
+from monitor.escape import html_text
+from monitor.lineage import KIND_LABELS, STATUS_COLORS, LineageGraph
+from ui.graph_details import details
+from ui.graph_layout import BOX_WIDTH, HEADING_SIZE, Plan, box_label, plan
 
-SHAPES = {"pipeline_run": "square", "dataset": "triangle", "training_run": "star", "model_version": "diamond",
-          "batch": "hexagon", "snapshot": "dot", "summary": "triangleDown"}
-_SYMBOLS = {"square": "■", "triangle": "▲", "star": "★", "diamond": "◆", "hexagon": "⬢", "dot": "●", "triangleDown": "▼"}
+__all__ = ["draw", "vis_elements", "legend", "details", "canvas_height", "FONT_SIZE", "EXPECTED_WIDTH"]
+
+FONT_SIZE = 14
+"""The box font in canvas units (pixels at zoom 1)."""
+EXPECTED_WIDTH = 960
+"""The canvas width (pixels) the drawing is sized for: the main column of a 1440 px wide window with the sidebar open."""
 _STATUS_NAMES = {"ok": "ok", "failed": "failed run", "drifted": "drifted", "warning": "warning", "running": "running",
-                 "unknown": "unknown link", "collapsed": "collapsed"}
-_FADED = "#e3e6ea"
-EDGE_LABEL_LIMIT = 60
+                 "unknown": "unknown link", "collapsed": "older batches (collapsed)"}
+_DARK_TEXT = {"warning", "unknown"}  # statuses whose colour is too light for white text
+_INK = "#1f2329"
+_FADED, _FADED_TEXT = "#e3e6ea", "#6b7280"
+_SELECTED_BORDER = "#111827"
 
 
-def draw(graph: LineageGraph, selected: str | None = None, highlight: Iterable[str] = (), height: int = 640):
-    """Draw ``graph`` and return the id of the node the user clicked (or None)."""
+def draw(graph: LineageGraph, selected: str | None = None, highlight: Iterable[str] = (), height: int | None = None):
+    """Draw ``graph`` across the full width of the current column and return the id of the clicked node (or None)."""
     from streamlit_agraph import Config, agraph
 
-    nodes, edges = vis_elements(graph, selected, highlight)
-    config = Config(height=height, directed=True, physics=False, hierarchical=False, groups={},
-                    interaction={"hover": True, "navigationButtons": True})
+    layout = plan(graph)
+    nodes, edges = vis_elements(graph, selected, highlight, layout)
+    # Zoom with the mouse wheel or the keyboard (+/-, arrows once the graph has focus); no buttons over the nodes.
+    config = Config(height=height or canvas_height(layout), directed=True, physics=False, hierarchical=False, groups={},
+                    interaction={"hover": True, "navigationButtons": False, "dragNodes": False, "tooltipDelay": 150,
+                                 "keyboard": {"enabled": True, "bindToWindow": False}, "zoomView": True,
+                                 "dragView": True})
     config.width = "100%"  # Config only takes pixels; the canvas should fill its column
     return agraph(nodes=nodes, edges=edges, config=config)
 
 
-def vis_elements(graph: LineageGraph, selected: str | None = None, highlight: Iterable[str] = ()):
-    """The component's nodes and edges for ``graph``: shapes by kind, colours by status, fixed positions."""
+def canvas_height(layout: Plan, width: int = EXPECTED_WIDTH, lowest: int = 320, highest: int = 1500) -> int:
+    """A canvas height (pixels) at which the drawing's width, not its height, limits the fitted zoom on a canvas
+    ``width`` pixels wide; vis-network fits the drawing with a 10 % margin."""
+    zoom = min(1.0, width / (1.1 * layout.width))
+    return int(max(lowest, min(highest, 1.1 * layout.height * zoom + 24)))
+
+
+def vis_elements(graph: LineageGraph, selected: str | None = None, highlight: Iterable[str] = (),
+                 layout: Plan | None = None):
+    """The component's nodes (boxes, then the headings) and edges for ``graph``."""
     from streamlit_agraph import Edge, Node
 
     marked = set(highlight)
-    pos = layout(graph)
+    layout = layout or plan(graph)
     nodes = []
     for n in graph.nodes:
-        x, y = pos[n.id]
-        color = STATUS_COLORS.get(n.status, "#cccccc") if not marked or n.id in marked else _FADED
-        extra = {"shapeProperties": {"borderDashes": [4, 4]}} if n.unknown else {}
+        x, y = layout.pos[n.id]
+        faded = bool(marked) and n.id not in marked
+        fill = _FADED if faded else STATUS_COLORS.get(n.status, "#cccccc")
+        text = _FADED_TEXT if faded else (_INK if n.status in _DARK_TEXT else "#ffffff")
+        border = _SELECTED_BORDER if n.id == selected or (n.id in marked) else fill
         # The component sets a node's title as HTML (innerHTML): escape it.
-        nodes.append(Node(id=n.id, label=_short(n.label), title=html_text(f"{KIND_LABELS[n.kind]}: {n.label}", quote=False), shape=SHAPES[n.kind],
-                          color=color, size=22 if n.id == selected else 14, x=x, y=y, physics=False,
-                          borderWidth=4 if n.id == selected else (3 if n.id in marked else 1),
-                          font={"size": 11}, **extra))
-    labelled = len(graph.edges) <= EDGE_LABEL_LIMIT
+        title = html_text(f"{KIND_LABELS[n.kind]}: {n.label}" + (f" ({n.model})" if n.model else ""), quote=False)
+        nodes.append(Node(
+            id=n.id, label=box_label(n), title=title, shape="box", x=x, y=y, fixed=True, physics=False,
+            color={"background": fill, "border": border, "highlight": {"background": fill, "border": _SELECTED_BORDER},
+                   "hover": {"background": fill, "border": _SELECTED_BORDER}},
+            font={"size": FONT_SIZE, "color": text, "face": "arial"}, margin=6,
+            borderWidth=4 if n.id == selected else (3 if n.id in marked else 1), borderWidthSelected=4,
+            widthConstraint={"minimum": BOX_WIDTH, "maximum": BOX_WIDTH},
+            shapeProperties={"borderRadius": 4, **({"borderDashes": [5, 4]} if n.unknown or n.kind == "summary" else {})}))
+    for h in layout.headings:
+        node = Node(id=h.id, label=h.text, shape="text", x=h.x, y=h.y, fixed=True, physics=False, chosen=False,
+                    font={"size": HEADING_SIZE, "color": "#31333f" if h.kind == "column" else "#1565c0", "face": "arial"})
+        del node.__dict__["title"]  # no tooltip (the component would show the id)
+        nodes.append(node)
     edges = []
     for e in graph.edges:
-        on_path = marked and e.source in marked and e.target in marked
+        on_path = bool(marked) and e.source in marked and e.target in marked
         failed = e.attrs.get("outcome") in ("Failed", "Cancelled")
-        color = STATUS_COLORS["failed"] if failed else ("#333333" if on_path else ("#b0b7c0" if not marked else _FADED))
-        label = {"label": e.kind} if labelled else {}
-        edges.append(Edge(source=e.source, target=e.target, color=color, width=3 if on_path else 1,
-                          title=html_text(e.kind, quote=False), dashes=failed, font={"size": 9}, **label,
-                          smooth={"type": "cubicBezier", "forceDirection": "horizontal"}))
+        color = STATUS_COLORS["failed"] if failed else ("#333333" if on_path else ("#9aa3ad" if not marked else _FADED))
+        count = e.attrs.get("count")
+        title = e.kind + (f" ({count} links)" if count and count > 1 else "")
+        edges.append(Edge(source=e.source, target=e.target, color=color, width=3 if on_path else 1.2, dashes=failed,
+                          title=html_text(title, quote=False),
+                          smooth={"type": "cubicBezier", "forceDirection": "horizontal", "roundness": 0.5}))
     return nodes, edges
 
 
 def legend() -> None:
-    """Shapes by kind and colours by status."""
-    kinds = " · ".join(f"{_SYMBOLS[SHAPES[k]]} {label}" for k, label in KIND_LABELS.items())
-    colours = " ".join(f'<span style="color:{c}">●</span> {_STATUS_NAMES[s]}' for s, c in STATUS_COLORS.items())
-    st.caption(kinds)
-    st.markdown(f"<small>{colours} · dashed border: unknown link · links: {', '.join(EDGE_KINDS)}</small>",
-                unsafe_allow_html=True)
-
-
-def details(node: Node, graph: LineageGraph) -> None:
-    """The details panel of one node: its fields, its links and where to open it."""
-    st.subheader(f"{KIND_LABELS[node.kind]}: {md(node.label)}")
-    colour = STATUS_COLORS.get(node.status, "#cccccc")
-    # Only the colour is HTML (from a fixed palette); every value is escaped or a code span.
-    st.markdown(f'Status: <b style="color:{colour}">{html_text(node.status)}</b> · model {inline_code(node.model or "-")} · '
-                f'time {inline_code(node.time or "-")}', unsafe_allow_html=True)
-    if node.url and node.url.startswith(("https://", "http://")):
-        st.link_button("Open in MLflow", node.url)
-    rows = [{"field": k, "value": v if isinstance(v, str) else json.dumps(v, default=str)} for k, v in node.fields.items()]
-    st.dataframe(rows, hide_index=True, width="stretch")
-    links = [{"link": e.kind, "from": e.source, "to": e.target} for e in graph.edges_of(node.id)]
-    if links:
-        st.dataframe(links, hide_index=True, width="stretch")
-
-
-def _short(label: str, limit: int = 28) -> str:
-    return label if len(label) <= limit else label[: limit - 1] + "…"
+    """Colours by status, and how to move around the graph."""
+    colours = " ".join(f'<span style="color:{c}">■</span> {_STATUS_NAMES[s]}' for s, c in STATUS_COLORS.items())
+    st.markdown(f"<small>{colours} · dashed border: unknown link or collapsed batches · "
+                "scroll or +/− to zoom, drag to pan</small>", unsafe_allow_html=True)

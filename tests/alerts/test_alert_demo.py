@@ -81,7 +81,7 @@ def timeline(demo, tmp_path_factory):
             settings = dataclasses.replace(demo.settings, spec=_spec_with_alerts(folder),
                                            sqlite_path=_copy_store(demo.store.path, folder / "snapshots.db"), **channels)
             service = build_service(settings)
-            batch = {(m, w): next(s["batch_id"] for s in service.snapshots(m) if f"-w{w:02d}-" in s["batch_id"])
+            batch = {(m, w): next(s.batch_id for s in service.snapshots(m) if f"-w{w:02d}-" in s.batch_id)
                      for m in ("loan_default", "store_demand") for w in (6, 7, 8, 11)}
             runs = service.pipeline_runs(pipelines=["pl_store_sales_ingest"])
             failed = next(r for r in runs if r.status == "Failed")
@@ -92,12 +92,12 @@ def timeline(demo, tmp_path_factory):
 
             steps: dict[str, Step] = {}
             plan = [
-                ("week 6", at(service.snapshot("store_demand", batch["store_demand", 6])["ts"], hours=1), {}),
-                ("week 7", at(service.snapshot("store_demand", batch["store_demand", 7])["ts"], hours=1),
+                ("week 6", at(service.snapshot("store_demand", batch["store_demand", 6]).ts, hours=1), {}),
+                ("week 7", at(service.snapshot("store_demand", batch["store_demand", 7]).ts, hours=1),
                  {"/slack": [(500, b"rollup_error"), (500, b"rollup_error")]}),
                 ("week 8 failure", at(failed.run_end, minutes=10), {}),
                 ("not re-run", at(failed.run_end, hours=2, minutes=15), {}),
-                ("re-run", at(service.snapshot("store_demand", batch["store_demand", 8])["ts"], minutes=30), {}),
+                ("re-run", at(service.snapshot("store_demand", batch["store_demand", 8]).ts, minutes=30), {}),
                 ("today", None, {}),
             ]
             assert at(failed.run_end, hours=2, minutes=15) < at(rerun.run_start) < at(rerun.run_end) < plan[4][1]

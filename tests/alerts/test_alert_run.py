@@ -51,6 +51,9 @@ class Service:
     def snapshots(self, model, start=None, end=None):
         return self.history if model == "churn" else []
 
+    def snapshot_sources(self, model):
+        return {s.batch_id: s.source for s in self.snapshots(model)}
+
     def pipeline_runs(self, start=None, end=None, pipelines=None):
         return [run(n) for n in range(1, 10)]
 

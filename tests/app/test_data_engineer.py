@@ -1,5 +1,6 @@
 """AppTest of the data-engineer page on the demo workspace."""
 
+import datetime as dt
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -45,3 +46,14 @@ def test_week_seven_drift_appears(demo):
     captions = _captions(at)
     assert "Features have drifted in every batch since the batch of" in captions and "loan_default-w07-" in captions
     assert "debt_ratio" in captions and "employment_type" in captions
+
+
+def test_a_period_before_the_data_says_what_is_missing(demo):
+    at = _page("store_demand")
+    first = min(s.time for s in demo.snapshots("store_demand")).date()
+    at.date_input(key="period_input").set_value((first - dt.timedelta(days=300), first - dt.timedelta(days=210))).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "no data in this period" in at.subheader[0].value
+    info = "\n".join(i.value for i in at.info)
+    assert "in this period" in info and f"the first is from {first}" in info
+    assert all(m.value == "—" for m in at.metric)

@@ -13,6 +13,10 @@ def _page(path: str, model: str | None = None) -> AppTest:
     return open_page(path, model)
 
 
+def _feature_table(at: AppTest):
+    return next(d.value for d in at.dataframe if "Feature" in d.value.columns)
+
+
 def _markdown(at: AppTest) -> str:
     return "\n".join(m.value for m in at.markdown) + "\n".join(c.value for c in at.caption)
 
@@ -25,8 +29,8 @@ def test_drift_page_shows_each_model(demo, model):
     assert metrics["Dataset drift"] == "DRIFT"  # the latest demo batch is in the drifted weeks
     batches = at.selectbox(key=f"drift-batch-{model}").options
     assert len(batches) == 12 and all(model in b for b in batches)
-    table = at.dataframe[0].value
-    assert set(demo.model(model).features) == set(table["feature"])
+    table = _feature_table(at)
+    assert set(demo.model(model).features) == set(table["Feature"])
     assert not at.error
 
 
@@ -35,15 +39,23 @@ def test_drift_page_shows_each_model(demo, model):
 def test_drift_page_weeks_one_to_six_are_clean_and_seven_on_drift(demo, model, shifted):
     at = _page("pages/drift.py", model)
     picker = at.selectbox(key=f"drift-batch-{model}")
+    snaps = {s.batch_id: s for s in demo.snapshots(model)}
     for week in range(1, 13):
-        batch = next(b for b in picker.options if f"-w{week:02d}-" in b)
+        batch = next(b for b in picker.options if f"-w{week:02d}-" in b).split(" · ")[-1]
         at.selectbox(key=f"drift-batch-{model}").set_value(batch).run()
-        table = at.dataframe[0].value.set_index("feature")
-        drifted = set(table.index[table["drifted"]])
+        table = _feature_table(at).set_index("Feature")
+        drifted = set(table.index[table["Drifted"]])
         if week < 7:
             assert not drifted, (week, drifted)
         else:
             assert shifted <= drifted, (week, drifted)
+        # the headline is the chosen batch's, not the latest one's
+        metrics = {m.label: m.value for m in at.metric}
+        snap = snaps[batch]
+        assert metrics["Batch"] == snap.ts[:10]
+        assert metrics["Dataset drift"] == ("DRIFT" if snap.drift.drifted else "no drift")
+        assert metrics["Drifted features"] == f"{snap.drift.n_drifted} / {snap.drift.n_features}"
+        assert drifted == set(snap.drift.drifted_features)
 
 
 def test_explain_page_renders_importance_and_a_local_explanation(demo):

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from monitor.lineage import build_graph, collect_records
+from monitor.lineage import build_graph
 
 pytestmark = pytest.mark.slow
 
@@ -16,7 +16,7 @@ APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
 
 @pytest.fixture(scope="module")
 def graph(demo):
-    return build_graph(collect_records(demo))
+    return build_graph(demo.lineage_records())
 
 
 @pytest.fixture

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from monitor.kpis import Period
-from monitor.sources.pipelines import PipelineRun
+from monitor.records import PipelineRun
+from monitor.snapshots.types import Snapshot
 from monitor.spec import DriftSpec, ModelSpec
 
 UTC = dt.timezone.utc
@@ -35,8 +36,9 @@ def weeks(first: int, last: int) -> Period:
 
 def snapshot(n: int, *, hours: float = 0, rows: int = 1000, drifted: tuple[str, ...] = (), findings: tuple = (),
              perf: dict | None = None, baseline: dict | None = None, rate: float = 0.10, ref_rate: float = 0.10,
-             mean: float = 100.0, ref_mean: float = 100.0, version: str = "1", model: str = "churn") -> dict:
-    """A snapshot document of week ``n`` with the given figures (four features a-d)."""
+             mean: float = 100.0, ref_mean: float = 100.0, version: str = "1", model: str = "churn",
+             estimated: dict | None = None, prediction_drifted: bool | None = None) -> Snapshot:
+    """A snapshot of week ``n`` with the given figures (four features a-d), read from a schema-1 document."""
     ts = week(n, hours)
     features = {c: {"kind": "numeric", "method": "psi", "statistic": 0.3 if c in drifted else 0.01, "threshold": 0.2,
                     "drifted": c in drifted} for c in ("a", "b", "c", "d")}
@@ -44,17 +46,20 @@ def snapshot(n: int, *, hours: float = 0, rows: int = 1000, drifted: tuple[str, 
     for f in findings:
         counts[f["severity"]] += 1
     batch_id = f"{model}-w{n:02d}"
-    return {
+    drift = None if prediction_drifted is None else {"method": "wasserstein", "statistic": 0.3 if prediction_drifted
+                                                     else 0.01, "threshold": 0.1, "drifted": prediction_drifted}
+    return Snapshot.from_doc({
         "id": f"snapshot:{batch_id}", "kind": "snapshot", "model": model, "batch_id": batch_id, "ts": ts.isoformat(),
         "n_rows": rows, "model_version": version, "labels_at": None,
         "quality": {"findings": list(findings), "counts": counts},
         "drift": {"overall": {"n_features": 4, "n_drifted": len(drifted), "share_drifted": len(drifted) / 4,
                               "drifted": len(drifted) / 4 >= 0.5, "share_threshold": 0.5}, "features": features},
         "prediction": {"mean": mean if model != "churn" else rate, "positive_rate": rate,
-                       "reference": {"mean": ref_mean if model != "churn" else ref_rate, "positive_rate": ref_rate}},
-        "performance": perf, "baseline": baseline,
+                       "reference": {"mean": ref_mean if model != "churn" else ref_rate, "positive_rate": ref_rate},
+                       "drift": drift},
+        "performance": perf, "baseline": baseline, "estimated": estimated,
         "status": {"drifted": len(drifted) / 4 >= 0.5, "labelled": perf is not None},
-    }
+    })
 
 
 def finding(column: str, severity: str, check: str = "missing") -> dict:

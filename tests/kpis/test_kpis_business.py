@@ -5,7 +5,8 @@ import datetime as dt
 import pytest
 from kpi_data import CLASSIFIER, NOW, REGRESSOR, finding, snapshot, week, weeks
 
-from monitor.kpis import Period, ProductionModel, business_kpis, health_score
+from monitor.figures import health_score, period_performance
+from monitor.kpis import Period, ProductionModel, business_kpis
 
 PERF = {"auc": 0.88, "accuracy": 0.80, "n_labelled": 100}
 BASE = {"auc": 0.90, "accuracy": 0.85}
@@ -21,13 +22,14 @@ def test_period_from_dates_and_previous_period_of_same_length():
 def test_health_score_weights_each_part_and_names_the_worst():
     s = snapshot(3, drifted=("a",), findings=(finding("a", "critical"), finding("b", "warning")),
                  perf={"auc": 0.81, "accuracy": 0.8, "n_labelled": 100}, baseline=BASE)
-    h = health_score(CLASSIFIER, s, s, age_days=3)
-    assert h.parts["input data"][0] == 50 and h.parts["data quality"][0] == 70
-    assert h.parts["accuracy"][0] == pytest.approx(0, abs=1e-6) and h.parts["freshness"][0] == 100
-    assert h.score == 49 and h.worst == "accuracy"  # 0.3*50 + 0.2*70 + 0.3*0 + 0.2*100
+    h = health_score(CLASSIFIER, s, period_performance(CLASSIFIER, [s]), age_days=3)
+    assert h.parts["input data"].score == 50 and h.parts["data quality"].score == 70
+    assert h.parts["accuracy"].score == pytest.approx(0, abs=1e-6) and h.parts["freshness"].score == 100
+    assert h.score == 49 and h.worst == "accuracy" and h.status == "alert"  # 0.3*50 + 0.2*70 + 0.3*0 + 0.2*100
+    assert h.parts["accuracy"].batch_ids == ("churn-w03",) and "the batch of 2025-01-27" in h.parts["accuracy"].reason
     unlabelled = health_score(CLASSIFIER, s, None, age_days=3)
     assert unlabelled.score == 70 and "accuracy" not in unlabelled.parts and unlabelled.worst == "input data"
-    assert health_score(CLASSIFIER, s, None, age_days=10.5).parts["freshness"][0] == 50
+    assert health_score(CLASSIFIER, s, None, age_days=10.5).parts["freshness"].score == 50
 
 
 def test_health_kpi_drops_with_drift_and_names_the_worst_contributor():
@@ -46,7 +48,8 @@ def test_performance_on_labelled_batches_says_labels_are_late():
     assert k.label == "Accuracy (AUC)" and k.value == pytest.approx(0.85)  # (0.88*100 + 0.84*300) / 400
     assert k.display == "0.850" and k.status == "warn"  # 5.6% below 0.90
     assert k.batch_ids == ("churn-w04", "churn-w05")
-    assert "Labels are late for 2 batch(es) since 2025-02-17" in k.note and "0.840 on 2025-02-10" in k.note
+    assert "Labels are late for 2 batch(es) since 2025-02-17" in k.note
+    assert "Realized on the 2 batches of 2025-02-03 to 2025-02-10" in k.note and "0.840" not in k.note
     assert k.details["labels_late"] == ("churn-w06", "churn-w07")
     assert k.previous == pytest.approx(0.9) and k.delta_color == "normal"
 
@@ -55,7 +58,8 @@ def test_performance_shows_the_last_known_value_when_no_label_arrived_in_the_per
     snaps = [snapshot(n, perf={**PERF, "auc": 0.84} if n <= 5 else None, baseline=BASE) for n in range(8)]
     k = business_kpis(CLASSIFIER, snaps, weeks(6, 7), now=NOW).kpi("performance")
     assert k.value == pytest.approx(0.84) and k.batch_ids == ("churn-w05",)
-    assert "last known value, from the batch of 2025-02-10" in k.note
+    assert "last known value, from the batch of 2025-02-10 (churn-w05)" in k.note and k.figure.kind == "last known"
+    assert k.previous is None  # a value carried from before the period has no change to show
 
 
 def test_performance_without_any_labels_is_an_empty_state():
@@ -106,5 +110,5 @@ def test_days_since_training_with_the_production_version():
 def test_a_new_model_without_batches_has_five_empty_kpis():
     prod = ProductionModel("1", week(-1).isoformat())
     r = business_kpis(CLASSIFIER, [], weeks(4, 7), production=prod, now=NOW)
-    assert "No batches have been monitored" in r.message and len(r.kpis) == 5
+    assert r.message == "No batches of churn have been monitored yet." and len(r.kpis) == 5 and r.status == "none"
     assert [k.value for k in r.kpis][:4] == [None] * 4 and r.kpi("training_age").value is not None

@@ -4,8 +4,8 @@ import json
 
 from kpi_data import CLASSIFIER, NOW, REGRESSOR, run, snapshot, weeks
 
-from monitor.kpis import business_kpis, kpi_frame, portfolio_frame, runs_frame, unavailable
-from monitor.summary import business_summary_html
+from monitor.kpis import business_kpis, unavailable
+from ui.kpi_tables import business_summary_html, health_parts_frame, kpi_frame, portfolio_frame, runs_frame
 
 
 def _reports():
@@ -19,6 +19,7 @@ def test_portfolio_has_one_row_per_model_with_a_traffic_light():
     assert list(frame["Model"]) == ["churn", "demand", "broken"]
     assert list(frame[""]) == ["🔴", "🟢", "⚪"]
     assert "input data" in frame.loc[0, "Why"] and frame.loc[2, "Why"] == "store unreachable"
+    assert "Accuracy" not in frame.columns and frame.loc[1, "Main metric"] == "awaiting labels"
 
 
 def test_kpi_table_traces_each_kpi_to_its_batches():
@@ -41,3 +42,9 @@ def test_html_summary_is_self_contained():
     page = business_summary_html(_reports())
     assert page.startswith("<!DOCTYPE html>") and "churn" in page and "demand" in page
     assert "<script" not in page and "http" not in page and "<svg" in page and "Health score" in page
+
+
+def test_health_parts_table_names_the_batches_of_each_part():
+    parts = health_parts_frame(_reports()[0].kpi("health"))
+    assert list(parts["part"]) == ["input data", "data quality", "freshness"]
+    assert list(parts["score (0-100)"]) == [0, 100, 100] and set(parts["batches"]) == {"churn-w07"}

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from monitor.demo import DEMO_WEEKS, FAILED_WEEK
-from monitor.lineage import STATUS_COLORS, build_graph, collect_records, trace_back
+from monitor.lineage import STATUS_COLORS, build_graph, trace_back
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def graph(demo):
-    records = collect_records(demo)
+    records = demo.lineage_records()
     assert not records.problems
     return build_graph(records)
 
@@ -64,5 +64,11 @@ def test_trace_back_from_a_drifted_snapshot(graph):
 def test_each_snapshot_node_says_when_the_job_computed_it(graph, demo):
     snapshots = [n for n in graph.nodes if n.kind == "snapshot"]
     assert snapshots
-    stored = {d["batch_id"]: d["stored_at"] for m in ("loan_default", "store_demand") for d in demo.snapshots(m)}
-    assert all(n.fields["computed_at"] == stored[n.fields["batch_id"]] for n in snapshots)
+    stored = {s.batch_id: s for m in ("loan_default", "store_demand") for s in demo.snapshots(m)}
+    assert all(n.fields["computed_at"] and n.fields["computed_at"] == stored[n.fields["batch_id"]].computed_at
+               for n in snapshots)
+    for n in snapshots:  # the colour and the drifted features come from the typed snapshot
+        snapshot = stored[n.fields["batch_id"]]
+        assert (n.status == "drifted") == snapshot.drift.drifted
+        assert n.fields["drifted_features"] == list(snapshot.drift.drifted_features)
+    assert any(n.fields["drifted_features"] for n in snapshots if n.status == "drifted")

@@ -10,8 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from monitor.lineage import EDGE_KINDS, NODE_KINDS, build_graph, collect_records, layout, neighbourhood, to_dot, trace_back
-from monitor.sources.pipelines import LocalPipelineRunSource, PipelineRun
+from monitor.lineage import EDGE_KINDS, NODE_KINDS, TrainingRun, build_graph, neighbourhood, trace_back
+from monitor.records import PipelineRun
+from monitor.sources.pipelines import LocalPipelineRunSource
+from ui.graph_layout import layout, to_dot
 
 pytestmark = pytest.mark.slow
 
@@ -29,10 +31,14 @@ def _pipeline_run(run_id: str, pipeline: str, start: dt.datetime, status: str = 
 
 
 def _snapshot(week: int, drifted: bool, pipeline_run_id: str | None) -> dict:
+    """A stored snapshot document in the flat layout of schema 1 (the collector reads it back as a typed Snapshot)."""
+    features = {"income": {"method": "psi", "statistic": 0.4 if drifted else 0.01, "threshold": 0.2, "drifted": drifted},
+                "region": {"method": "chi2", "statistic": 0.5, "threshold": 0.05, "drifted": False}}
     return {"id": f"snapshot:{BATCH[week]}", "kind": "snapshot", "model": MODEL, "ts": WEEK[week].isoformat(),
-            "schema_version": 1, "batch_id": BATCH[week], "run_id": f"run-{week}", "model_version": "1",
+            "schema_version": 1, "batch_id": BATCH[week], "run_id": f"run-{week}", "model_version": "1", "n_rows": 30,
             "pipeline_run_id": pipeline_run_id, "status": {"drifted": drifted, "critical_findings": 0},
-            "drift": {"overall": {"drifted": drifted, "share": 0.6 if drifted else 0.0}}}
+            "drift": {"overall": {"drifted": drifted, "n_features": 2, "n_drifted": int(drifted),
+                                  "share_drifted": 0.5 if drifted else 0.0, "share_threshold": 0.5}, "features": features}}
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +95,7 @@ def records(tmp_path_factory):
         service.store.upsert(_snapshot(1, False, scoring1.run_id))
         service.store.upsert(_snapshot(2, True, rerun2.run_id))
         service.store.upsert(_snapshot(3, False, None))
-        return collect_records(service, [MODEL])
+        return service.lineage_records([MODEL])
     finally:  # other modules of the session use the demo workspace through the same globals
         mlflow.set_tracking_uri(previous[0])
         mlflow.set_registry_uri(previous[1])
@@ -105,7 +111,11 @@ def _edge(graph, source, target, kind):
 
 
 def test_every_node_and_edge_kind_is_present(records, graph):
+    from monitor.snapshots.types import Snapshot
+
     assert not records.problems
+    assert len(records.snapshots) == 3 and all(isinstance(s, Snapshot) for s in records.snapshots)
+    assert all(isinstance(r, TrainingRun) for r in records.runs.values())
     assert set(NODE_KINDS) <= graph.kinds()
     assert {e.kind for e in graph.edges} == set(EDGE_KINDS)
     assert len(set(graph.ids)) == len(graph.ids)
@@ -142,7 +152,10 @@ def test_failed_pipeline_run_is_red_and_linked_to_the_batch_it_failed_to_deliver
     edge = _edge(graph, failed.id, f"batch:{MODEL}/{BATCH[2]}", "triggered")
     assert edge and edge.attrs["outcome"] == "Failed"
     assert _edge(graph, "pipeline_run:pr-w2", f"batch:{MODEL}/{BATCH[2]}", "triggered").attrs["outcome"] == "Succeeded"
-    assert graph.node(f"snapshot:{MODEL}/{BATCH[2]}").status == "drifted"
+    snapshot = graph.node(f"snapshot:{MODEL}/{BATCH[2]}")
+    assert snapshot.status == "drifted" and snapshot.fields["drifted_features"] == ["income"]
+    assert snapshot.fields["computed_at"] and snapshot.fields["rows"] == 30
+    assert graph.node(f"snapshot:{MODEL}/{BATCH[1]}").fields["drifted_features"] == []
 
 
 def test_missing_links_become_unknown_nodes(graph):
