@@ -1,7 +1,10 @@
 """Every st.cache_* wrapper of the app, in one place: the pages' only way to the service.
 
 Pages never call MLflow, Azure or SHAP directly: they call these functions, which call the service.
-Data caches expire after a minute so a page picks up what the job wrote meanwhile.
+Figures computed from snapshots are kept until the monitoring job completes a run (:func:`data_version`
+changes, checked every few seconds), so a returning user never waits again when nothing changed, and a
+page shows what the job wrote as soon as it wrote it. What other systems change on their own (pipeline
+runs from Azure Data Factory, backend health) expires after a minute.
 
 One error policy for every wrapper: a backend failure (:class:`MonitorError`) is shown on the page,
 naming the backend, and stops the page (:func:`guarded`); nothing is cached for a failed call. A
@@ -27,6 +30,8 @@ from monitor.service import MonitorService
 from monitor.snapshots import Snapshot
 
 TTL = 60
+VERSION_TTL = 10
+KEEP = 24 * 3600
 
 
 def guarded(fn: Callable) -> Callable:
@@ -64,20 +69,44 @@ def backend_status() -> dict[str, str | None]:
 
 
 @guarded
-@st.cache_data(ttl=TTL, show_spinner=False)
-def job_runs(start: dt.date | None = None, end: dt.date | None = None):
-    return service().job_runs(_day(start), _day(end, 1))
-
-
-@guarded
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(ttl=VERSION_TTL, show_spinner=False)
 def job_status():
     """When the monitoring job last computed the figures (see monitor.job_runs)."""
     return service().job_status()
 
 
-@guarded
-@st.cache_data(ttl=TTL, show_spinner="Loading snapshots...")
+def data_version() -> str:
+    """Changes each time the monitoring job completes a run: the key under which figures are cached."""
+    run = job_status().last_run
+    return "never" if run is None else f"{run.run_id}|{run.status}|{run.run_end}"
+
+
+def versioned(show_spinner: bool | str = False) -> Callable[[Callable], Callable]:
+    """Cache ``fn`` until :func:`data_version` changes (then recompute on first use)."""
+
+    def decorate(fn: Callable) -> Callable:
+        def inner(version: str, *args, **kwargs):
+            return fn(*args, **kwargs)
+
+        inner.__name__ = inner.__qualname__ = f"{fn.__name__}_cached"  # one cache per wrapped function
+        inner.__module__ = fn.__module__
+        cached = st.cache_data(ttl=KEEP, max_entries=512, show_spinner=show_spinner)(inner)
+
+        @functools.wraps(fn)
+        def outer(*args, **kwargs):
+            return cached(data_version(), *args, **kwargs)
+
+        return guarded(outer)
+
+    return decorate
+
+
+@versioned()
+def job_runs(start: dt.date | None = None, end: dt.date | None = None):
+    return service().job_runs(_day(start), _day(end, 1))
+
+
+@versioned("Loading snapshots...")
 def snapshots(model: str, start: dt.date | None = None, end: dt.date | None = None) -> list[Snapshot]:
     return service().snapshots(model, _day(start), _day(end, 1))
 
@@ -120,15 +149,13 @@ def clear() -> None:
 # --- lineage (provenance page) ---
 
 
-@guarded
-@st.cache_data(ttl=TTL, show_spinner="Collecting provenance records...")
+@versioned("Collecting provenance records...")
 def lineage_records(models: tuple[str, ...]):
     """Plain records (batches, versions, runs, pipeline runs, snapshots) of the provenance graph."""
     return service().lineage_records(list(models))
 
 
-@guarded
-@st.cache_data(ttl=TTL, show_spinner=False)
+@versioned()
 def lineage_graph(models: tuple[str, ...], start: dt.date | None = None, end: dt.date | None = None):
     """The provenance graph of ``models``, batches before ``start`` collapsed, after ``end`` left out."""
     from monitor.lineage import build_graph
@@ -145,8 +172,7 @@ def _period(start: dt.date, end: dt.date):
     return Period.from_dates(start, end)
 
 
-@guarded
-@st.cache_data(ttl=TTL, show_spinner="Computing the business KPIs...")
+@versioned("Computing the business KPIs...")
 def business_kpis_all(models: tuple[str, ...], start: dt.date, end: dt.date):
     """Business KPIs of each model over the days ``start``..``end``; a model that fails is ``unavailable``, with why."""
     from monitor.kpis import unavailable
@@ -160,8 +186,7 @@ def business_kpis_all(models: tuple[str, ...], start: dt.date, end: dt.date):
     return out
 
 
-@guarded
-@st.cache_data(ttl=TTL, show_spinner="Computing the data-engineering KPIs...")
+@versioned("Computing the data-engineering KPIs...")
 def engineer_kpis(model: str, start: dt.date, end: dt.date):
     """Data-engineer KPIs of one model over the days ``start``..``end`` (see monitor.kpis)."""
     return service().engineer_kpis(model, _period(start, end))
