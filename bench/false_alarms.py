@@ -32,7 +32,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from monitor.drift import DEFAULTS, ReferenceProfile, get_method  # noqa: E402
-from monitor.drift._summary import CategoricalBatch, NumericBatch  # noqa: E402
+from monitor.drift.summary import CategoricalBatch, NumericBatch  # noqa: E402
 
 NUMERIC = {
     "normal": lambda rng, n: rng.normal(50, 10, n),

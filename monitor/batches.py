@@ -28,10 +28,10 @@ import pandas as pd
 from monitor._inputs import check_against_spec, check_frame, check_identifier, check_labels, check_time, value_kind
 from monitor._tracking import Target, resolve, using
 from monitor.errors import BatchError, MonitorWarning, SpecError
+from monitor.records import TAG
 
 __all__ = ["log_batch", "log_labels", "log_reference", "log_batch_summary", "batch_experiment_name", "TAG"]
 
-TAG = "monitor."
 BATCH_FILE = "batch/batch.parquet"
 SUMMARY_FILE = "batch/summary.json"
 SAMPLE_FILE = "batch/sample.parquet"

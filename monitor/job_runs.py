@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Callable, Sequence
 
 from monitor.sources.pipelines import LocalPipelineRunSource, PipelineRun
+from monitor.timeutil import parse_utc
 
 __all__ = ["JOB_PIPELINE", "JobStatus", "job_status", "run_recorded"]
 
@@ -41,7 +42,7 @@ class JobStatus:
     @property
     def computed_at(self) -> dt.datetime | None:
         run = self.last_success
-        return dt.datetime.fromisoformat(run.run_end or run.run_start) if run and (run.run_end or run.run_start) else None
+        return parse_utc(run.run_end or run.run_start) if run and (run.run_end or run.run_start) else None
 
     @property
     def stale(self) -> bool:

@@ -10,7 +10,10 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["BatchInfo", "ModelVersionInfo", "ActivityRun", "PipelineRun"]
+__all__ = ["BatchInfo", "ModelVersionInfo", "ActivityRun", "PipelineRun", "TAG"]
+
+TAG = "monitor."
+"""Prefix of the MLflow tags the logging API writes (``monitor.model``, ``monitor.batch_id``, ...)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,8 +35,6 @@ class BatchInfo:
     @classmethod
     def from_run(cls, run) -> BatchInfo:
         """From an MLflow run (anything with ``info.run_id``, ``info.experiment_id`` and ``data.tags``)."""
-        from monitor.batches import TAG
-
         tags = run.data.tags
         return cls(
             model=tags[TAG + "model"], batch_id=tags[TAG + "batch_id"], run_id=run.info.run_id,

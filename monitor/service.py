@@ -220,11 +220,19 @@ class MonitorService:
         return ctx.explainer.explain_row(frame[list(spec.features)], frame.index[row]).to_dict()
 
     def evidently_report_html(self, model: str, batch_id: str) -> str:
-        """Evidently's own drift report for one batch against the model version's reference data."""
+        """Evidently's drift report for one batch against the model version's reference data, judged with the
+        model's drift methods, thresholds and share, so it tells the Drift page's verdict (see
+        :mod:`monitor.evidently_report`); a note at its top says what was used and where it differs from the page."""
         from monitor.evidently_report import evidently_html
 
         spec = self.spec.model(model)
         info = self.mlflow.batch(model, batch_id)
         version = self.mlflow.model_version(spec.registered_model, info.model_version)
         reference = self.mlflow.reference_frame(model, spec.reference, version, base_dir=self.settings.spec.resolve().parent)
-        return evidently_html(spec, reference, self.mlflow.batch_rows(info))
+        stored = self.snapshot(model, batch_id)
+        notes = []
+        if stored is not None and stored.sample_rows is not None:
+            notes.append(f"This batch was logged from Spark: this report covers its {stored.sample_rows}-row sample, the "
+                         f"Drift page the summary of all {stored.n_rows} rows, so their verdicts can differ.")
+        return evidently_html(spec, reference, self.mlflow.batch_rows(info), page_drift=stored.drift if stored else None,
+                              notes=notes)

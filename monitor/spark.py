@@ -32,8 +32,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from monitor.drift._summary import MAX_CATEGORIES, MAX_POINTS, MAX_UNSEEN, CategoricalSummary, NumericSummary
 from monitor.drift.profile import ReferenceProfile
+from monitor.drift.summary import MAX_CATEGORIES, MAX_POINTS, MAX_UNSEEN, CategoricalSummary, NumericSummary
 from monitor.errors import BatchError
 
 __all__ = ["local_session", "read", "fit_profile", "summarise_batch", "sample_rows", "log_batch", "summary_of",

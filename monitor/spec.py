@@ -18,30 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from monitor.alerts.config import AlertsSpec, check_default_features, parse_alerts, parse_model_alerts
+from monitor.drift.config import DriftSpec, FeatureDrift  # re-exported: the model's drift settings
 from monitor.errors import SpecError
 
 __all__ = ["ModelSpec", "DriftSpec", "FeatureDrift", "ExplainSpec", "MonitorSpec", "load_spec", "parse_spec", "TASKS"]
 
 TASKS = ("classification", "regression")
-
-
-@dataclasses.dataclass(frozen=True)
-class FeatureDrift:
-    """Per-feature override of the drift method and/or threshold."""
-
-    method: str | None = None
-    threshold: float | None = None
-
-
-@dataclasses.dataclass(frozen=True)
-class DriftSpec:
-    """Drift settings of one model. ``None`` means "use the engine's documented default"."""
-
-    share: float = 0.5
-    numeric_method: str | None = None
-    categorical_method: str | None = None
-    threshold: float | None = None
-    features: Mapping[str, FeatureDrift] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)

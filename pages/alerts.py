@@ -8,9 +8,9 @@ import datetime as dt
 
 import streamlit as st
 
-from monitor.alerts.board import MUTE_CHOICES, history_frame, open_frame
 from monitor.escape import md
 from ui import alert_board
+from ui.alert_board import MUTE_CHOICES, history_frame, open_frame
 from ui.gate import PAGES, access
 from ui.widgets import empty_state, page_header
 

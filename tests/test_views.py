@@ -3,7 +3,15 @@
 import pandas as pd
 
 from monitor.snapshots import Snapshot
-from monitor.views import distribution_frame, drift_label, drift_matrix, drifting_since, feature_table, findings_frame, overall_frame
+from monitor.views import (
+    distribution_frame,
+    drift_label,
+    drift_matrix,
+    drifting_since,
+    feature_table,
+    findings_frame,
+    overall_frame,
+)
 
 
 def _snap(batch, ts, drifted, stat, findings=()):

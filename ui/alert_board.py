@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from monitor.alerts.board import Board
+from monitor.alerts.board import MUTE_CHOICES, Board, history_frame, open_frame
 from ui import cache
 
-__all__ = ["channel_names", "route_problems", "alert_models", "current_board", "acknowledge", "mute"]
+__all__ = ["MUTE_CHOICES", "history_frame", "open_frame", "channel_names", "route_problems", "alert_models", "current_board", "acknowledge", "mute"]
 
 
 def channel_names() -> list[str]:

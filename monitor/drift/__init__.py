@@ -1,4 +1,4 @@
-"""Drift engine: reference profiles, a registry of drift methods, drift reports, data quality, trends.
+"""Drift engine: reference profiles, a registry of drift methods, drift reports, data quality.
 
 Fit a :class:`ReferenceProfile` once per model version, store ``profile.to_dict()``, and call
 :func:`compute_drift` for each batch (one pass over the batch, never over the reference).
@@ -13,21 +13,22 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from monitor.drift.config import DEFAULTS, DriftSpec, FeatureDrift, default_method
     from monitor.drift.methods import Method, get_method, method_names
     from monitor.drift.profile import ReferenceProfile
     from monitor.drift.quality import data_quality
-    from monitor.drift.report import DEFAULTS, ColumnDrift, DriftReport, column_drift, compute_drift, default_method
-    from monitor.drift.trend import trend_frame
+    from monitor.drift.report import ColumnDrift, DriftReport, column_drift, compute_drift
 
 _WHERE = {
     "method_names": "methods", "get_method": "methods", "Method": "methods", "ReferenceProfile": "profile",
     "compute_drift": "report", "column_drift": "report", "ColumnDrift": "report", "DriftReport": "report",
-    "data_quality": "quality", "trend_frame": "trend", "default_method": "report", "DEFAULTS": "report",
+    "data_quality": "quality", "default_method": "config", "DEFAULTS": "config", "DriftSpec": "config",
+    "FeatureDrift": "config",
 }
 
 __all__ = [
     "method_names", "get_method", "Method", "ReferenceProfile", "compute_drift", "column_drift", "ColumnDrift",
-    "DriftReport", "data_quality", "trend_frame", "default_method", "DEFAULTS",
+    "DriftReport", "data_quality", "default_method", "DEFAULTS", "DriftSpec", "FeatureDrift",
 ]
 
 

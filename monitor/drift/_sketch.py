@@ -85,11 +85,6 @@ def sorted_finite(series: pd.Series, column: str, scratch: Scratch | None = None
     return s[lo:hi], n_nan - n_unparsed, lo + end - hi, n_unparsed
 
 
-def numeric_values(series: pd.Series, column: str) -> tuple[np.ndarray, int, int, int]:
-    """Return (finite values as float64, sorted, n_missing, n_inf, n_unparsed) for a numeric column."""
-    return sorted_finite(series, column)
-
-
 def category_counts(series: pd.Series) -> tuple[pd.Series, int]:
     """Counts per category (index: keys as strings, integral floats written as integers) and n_missing."""
     counts = series.value_counts(dropna=True, sort=False)
@@ -254,7 +249,7 @@ def aligned_counts(ref, cur, unseen_as_one: bool = False) -> tuple[list, np.ndar
     their own key (up to MAX_UNSEEN of them) unless ``unseen_as_one``. Returns (keys, ref, cur,
     unseen_count).
     """
-    from monitor.drift._summary import MAX_UNSEEN, OTHER
+    from monitor.drift.summary import MAX_UNSEEN, OTHER
 
     if ref.kind == "numeric":
         if not ref.exact:

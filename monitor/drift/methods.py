@@ -20,7 +20,7 @@ from scipy import stats
 from scipy.spatial import distance as _distance
 
 from monitor.drift._sketch import BLOCK
-from monitor.drift._summary import (
+from monitor.drift.summary import (
     CategoricalBatch,
     CategoricalSummary,
     ColumnError,

@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from monitor.drift._summary import MAX_CATEGORIES, MAX_POINTS, CategoricalSummary, NumericSummary, Scratch
+from monitor.drift.summary import MAX_CATEGORIES, MAX_POINTS, CategoricalSummary, NumericSummary, Scratch
 
 __all__ = ["ReferenceProfile", "PROFILE_SCHEMA"]
 

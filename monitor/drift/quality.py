@@ -8,9 +8,9 @@ from typing import Any
 
 import pandas as pd
 
-from monitor.drift._summary import CategoricalSummary, ColumnError, NumericSummary, Scratch
 from monitor.drift.profile import ReferenceProfile
 from monitor.drift.report import batch_column, dtype_of, finding
+from monitor.drift.summary import CategoricalSummary, ColumnError, NumericSummary, Scratch
 
 __all__ = ["data_quality", "SEVERITIES"]
 

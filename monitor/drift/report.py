@@ -12,7 +12,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from monitor.drift._summary import (
+from monitor.drift.config import DEFAULTS, DriftSpec, default_method
+from monitor.drift.methods import get_method
+from monitor.drift.profile import ReferenceProfile
+from monitor.drift.summary import (
     CategoricalBatch,
     CategoricalSummary,
     ColumnError,
@@ -22,9 +25,6 @@ from monitor.drift._summary import (
     aligned_counts,
     batch_of_summary,
 )
-from monitor.drift.methods import get_method
-from monitor.drift.profile import ReferenceProfile
-from monitor.spec import DriftSpec
 
 Summary = NumericSummary | CategoricalSummary
 Batch = NumericBatch | CategoricalBatch
@@ -32,16 +32,9 @@ Batch = NumericBatch | CategoricalBatch
 __all__ = ["ColumnDrift", "DriftReport", "compute_drift", "column_drift", "default_method", "DEFAULTS",
            "MIN_REFERENCE_VALUES"]
 
-# Default method per column kind, with the effect-size threshold; see bench/README_drift.md.
-DEFAULTS = {"numeric": ("wasserstein_guarded", 0.1), "categorical": ("jensenshannon_guarded", 0.04)}
 DIST_CATEGORIES = 30
 MIN_REFERENCE_VALUES = 30
 """Fewer usable reference values than this say nothing about drift: the column gets an error, not a verdict."""
-
-
-def default_method(kind: str) -> tuple[str, float]:
-    """(method, threshold) used when neither the model nor the feature names one."""
-    return DEFAULTS[kind]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -114,19 +107,8 @@ def finding(check: str, column: str | None, severity: str, detail: str, value: A
 # ----------------------------------------------------------------------------------------------
 
 
-def _resolve(profile: ReferenceProfile, column: str, spec: DriftSpec | None) -> tuple[str, float | None]:
-    kind = profile.kind_of(column)
-    override = spec.features.get(column) if spec is not None else None
-    method = override.method if override is not None and override.method else None
-    if method is None and spec is not None:
-        method = spec.numeric_method if kind == "numeric" else spec.categorical_method
-    threshold = override.threshold if override is not None and override.threshold is not None else None
-    if threshold is None and spec is not None:
-        threshold = spec.threshold
-    if method is None:
-        method, default_threshold = default_method(kind)
-        threshold = default_threshold if threshold is None else threshold
-    return method, threshold
+def _resolve(profile: ReferenceProfile, column: str, spec: DriftSpec) -> tuple[str, float | None]:
+    return spec.method_for(column, profile.kind_of(column))
 
 
 def column_drift(profile: ReferenceProfile, column: str, values: pd.Series | Summary, method: str | None = None,

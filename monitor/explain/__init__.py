@@ -8,17 +8,14 @@ are frozen values with ``to_dict()``.
 
 from monitor.explain._errors import ExplainError
 from monitor.explain._explainer import ModelExplainer
-from monitor.explain._ndcg import DEFAULT_NDCG_THRESHOLD, AttributionDrift, attribution_drift, ndcg
+from monitor.explain._ndcg import ndcg
 from monitor.explain._results import GlobalExplanation, LocalExplanation, RowExplanations
 
 __all__ = [
-    "DEFAULT_NDCG_THRESHOLD",
-    "AttributionDrift",
     "ExplainError",
     "GlobalExplanation",
     "LocalExplanation",
     "ModelExplainer",
     "RowExplanations",
-    "attribution_drift",
     "ndcg",
 ]

@@ -1,14 +1,14 @@
-"""Attribution drift: how far a batch's feature-importance ranking moved from the reference's."""
+"""Attribution drift: how far a batch's feature-importance ranking moved from the reference's (NDCG).
+
+The snapshot compares the score with the model's ``explain.ndcg_threshold`` (see :mod:`monitor.snapshots.compute`).
+"""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from monitor.explain._errors import ExplainError
-
-DEFAULT_NDCG_THRESHOLD = 0.9
 
 
 def _clean(importances: Mapping[str, float], which: str) -> dict[str, float]:
@@ -57,30 +57,3 @@ def ndcg(reference: Mapping[str, float], current: Mapping[str, float], k: int | 
         return 1.0
     dcg = sum(ref.get(f, 0.0) * d for f, d in zip(order[:k], discounts, strict=True))
     return min(1.0, dcg / idcg)
-
-
-@dataclass(frozen=True)
-class AttributionDrift:
-    """The NDCG of a batch's importance ranking against the reference's, and its verdict."""
-
-    ndcg: float
-    threshold: float
-    drifted: bool
-    k: int | None = None
-
-    def to_dict(self) -> dict:
-        """A JSON-safe dict for the snapshot."""
-        return {"method": "ndcg", "ndcg": self.ndcg, "threshold": self.threshold, "drifted": self.drifted, "k": self.k}
-
-
-def attribution_drift(
-    reference: Mapping[str, float],
-    current: Mapping[str, float],
-    threshold: float = DEFAULT_NDCG_THRESHOLD,
-    k: int | None = None,
-) -> AttributionDrift:
-    """Compare two global importances; an NDCG below ``threshold`` (0.9 by default) is a violation."""
-    if not 0.0 <= float(threshold) <= 1.0:
-        raise ExplainError(f"NDCG threshold must lie in [0, 1], got {threshold!r}")
-    score = ndcg(reference, current, k=k)
-    return AttributionDrift(ndcg=score, threshold=float(threshold), drifted=score < threshold, k=k)

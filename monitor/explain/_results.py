@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from monitor.jsonsafe import clean_json
+
 
 def json_safe(value: Any) -> Any:
-    """A JSON-serialisable version of one cell value (missing values become None)."""
+    """One cell value as :func:`monitor.jsonsafe.clean_json` stores it; missing values (NA, NaT) become None,
+    numpy date-times UTC ISO text, and any other object its text."""
     if value is None or value is pd.NA or value is pd.NaT:
         return None
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, bool | int | str):
+    if isinstance(value, np.datetime64):
+        value = pd.Timestamp(value)
+    value = clean_json(value)
+    if value is None or isinstance(value, bool | int | float | str | list | dict):
         return value
-    if isinstance(value, pd.Timestamp | np.datetime64):
-        return pd.Timestamp(value).isoformat()
     try:
         if pd.isna(value):
             return None
@@ -45,10 +44,6 @@ class GlobalExplanation:
     seed: int
     method: str = ""
     description: str = ""
-
-    def ranking(self) -> list[str]:
-        """Feature names from most to least important."""
-        return list(self.importance)
 
     def to_dict(self) -> dict:
         """A JSON-safe dict for the snapshot."""

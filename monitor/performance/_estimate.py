@@ -31,10 +31,6 @@ class EstimatorChoice:
     estimator: type | None
     note: str
 
-    @property
-    def supported(self) -> bool:
-        return self.estimator is not None
-
 
 def estimator_for(task: str, has_score: bool, *, n_classes: int = 2, has_predict_proba: bool = True) -> EstimatorChoice:
     """Which estimator suits a model: confidence-based for binary classifiers with a score, loss-based for regressors."""

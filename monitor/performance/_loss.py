@@ -32,7 +32,6 @@ LOSS_METRICS = ("mae", "rmse")
 MIN_REFERENCE_ROWS = 200
 MAX_CATEGORIES = 250  # levels kept per categorical column; rarer ones share one code
 CROSS_FOLDS = 3
-_PREDICTION = "__prediction__"
 _KIND = "loss"
 _FORMAT = 1
 _TRUSTED_PREFIXES = ("sklearn.", "numpy.", "builtins.")

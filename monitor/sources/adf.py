@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from monitor.errors import BackendError
 from monitor.net import CONNECT_TIMEOUT, DEFAULT_BUDGET, READ_TIMEOUT, BudgetExceeded, quiet_insecure_tls, within
 from monitor.sources.pipelines import ActivityRun, PipelineRun, PipelineRunSource
-from monitor.store.base import to_iso
+from monitor.timeutil import parse_utc, to_iso
 
 if TYPE_CHECKING:
     from monitor.config import Settings
@@ -134,7 +134,7 @@ class AdfPipelineRunSource(PipelineRunSource):
             return []
         now = dt.datetime.now(dt.timezone.utc)
         start_iso, end_iso = to_iso(start), to_iso(end)
-        after = _parse(start_iso) if start_iso else now - RETENTION
+        after = parse_utc(start_iso) if start_iso else now - RETENTION
         filters = []
         if pipelines:
             filters.append(RunQueryFilter(operand="PipelineName", operator="In", values_property=list(pipelines)))
@@ -168,7 +168,7 @@ class AdfPipelineRunSource(PipelineRunSource):
         from azure.mgmt.datafactory.models import RunFilterParameters, RunQueryOrderBy
 
         now = dt.datetime.now(dt.timezone.utc)
-        after = (_parse(run.run_start) - _SKEW) if run.run_start else now - RETENTION
+        after = (parse_utc(run.run_start) - _SKEW) if run.run_start else now - RETENTION
         client = self._get_client()
         out: list[ActivityRun] = []
         token: str | None = None
@@ -221,10 +221,6 @@ def _to_activity(a: Any) -> ActivityRun:
         duration_ms=a.duration_in_ms,
         error=message,
     )
-
-
-def _parse(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text)
 
 
 def _describe(exc: Any) -> str:

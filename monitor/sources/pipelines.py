@@ -12,7 +12,8 @@ import datetime as dt
 from collections.abc import Sequence
 
 from monitor.records import ActivityRun, PipelineRun
-from monitor.store.base import SCHEMA_VERSION, SnapshotStore, to_iso
+from monitor.store.base import SCHEMA_VERSION, SnapshotStore
+from monitor.timeutil import to_iso
 
 __all__ = ["PipelineRun", "ActivityRun", "PipelineRunSource", "LocalPipelineRunSource", "PIPELINE_PARTITION"]
 

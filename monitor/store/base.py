@@ -12,14 +12,14 @@ import abc
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from monitor.errors import MonitorError
 from monitor.jsonsafe import clean_json
 from monitor.timeutil import to_iso
 
-__all__ = ["SnapshotStore", "SCHEMA_VERSION", "StoreError", "canonical_json", "to_iso", "clean_json"]
+__all__ = ["SnapshotStore", "SCHEMA_VERSION", "StoreError", "canonical_json"]
 
 SCHEMA_VERSION = 1
 _REQUIRED = ("id", "kind", "model", "ts", "schema_version")
@@ -122,9 +122,6 @@ class SnapshotStore(abc.ABC):
     @abc.abstractmethod
     def _compare_and_set(self, doc: dict[str, Any], expected_hash: str | None) -> bool:
         """Write ``doc`` only if the stored one has ``expected_hash`` (None: only if there is none), atomically."""
-
-    def upsert_many(self, docs: Iterable[Mapping[str, Any]]) -> int:
-        return sum(self.upsert(d) for d in docs)
 
     def ping(self) -> None:
         """Raise :class:`monitor.errors.BackendError` if the store cannot be reached."""

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from monitor.drift import ReferenceProfile, column_drift
-from monitor.drift._summary import MAX_CATEGORIES
+from monitor.drift.summary import MAX_CATEGORIES
 
 from .conftest import frame
 

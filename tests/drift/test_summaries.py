@@ -10,8 +10,8 @@ from scipy import stats
 import monitor.drift._sketch as sketch
 import monitor.drift.methods as methods
 from monitor.drift import ReferenceProfile, column_drift, compute_drift
-from monitor.drift._summary import NumericBatch, NumericSummary
 from monitor.drift.methods import ks_statistic, wasserstein_norm
+from monitor.drift.summary import NumericBatch, NumericSummary
 
 from .conftest import frame
 

@@ -23,12 +23,12 @@ def test_each_model_type_gets_an_estimator_or_a_note():
     assert estimator_for("classification", True).estimator is ConfidenceEstimator
     assert estimator_for("regression", False).estimator is LossEstimator
     no_score = estimator_for("classification", False)
-    assert not no_score.supported and "cannot estimate without a score column" in no_score.note
+    assert no_score.estimator is None and "cannot estimate without a score column" in no_score.note
     no_proba = estimator_for("classification", True, has_predict_proba=False)
-    assert not no_proba.supported and "predict_proba" in no_proba.note
+    assert no_proba.estimator is None and "predict_proba" in no_proba.note
     multiclass = estimator_for("classification", True, n_classes=3)
-    assert not multiclass.supported and "binary classifiers only" in multiclass.note and "3 classes" in multiclass.note
-    assert not estimator_for("ranking", True).supported
+    assert multiclass.estimator is None and "binary classifiers only" in multiclass.note and "3 classes" in multiclass.note
+    assert estimator_for("ranking", True).estimator is None
 
 
 def test_a_classifier_without_scores_gets_the_note_not_a_number():

@@ -50,7 +50,8 @@ def test_from_settings_uses_key_or_managed_identity():
 
 def test_queries_follow_continuation_tokens(cosmos_store_factory):
     store = cosmos_store_factory(page_size=7)
-    store.upsert_many(doc(n) for n in range(30))
+    for n in range(30):
+        store.upsert(doc(n))
     pages = []
     original = store._call
     store._call = lambda what, fn: pages.append(what) or original(what, fn)
