@@ -6,6 +6,7 @@ import streamlit as st
 from monitor.escape import md
 from monitor.views import importance_frame, overall_frame
 from ui import cache, charts
+from ui.explain_view import class_name, in_log_odds, on_probability_scale
 from ui.widgets import download_csv, empty_state, page_header
 
 header = page_header("Explainability")
@@ -77,12 +78,21 @@ try:
 except Exception as exc:
     st.error(f"Cannot explain row {row} of {md(chosen)}: {md(exc)}")
     st.stop()
+if in_log_odds(local):
+    scale = st.radio("Show as", ["probability", "log-odds"], horizontal=True, key="explain-scale",
+                     help="The model's trees add up in log-odds; the probability view converts each step.")
+    if scale == "probability":
+        local = on_probability_scale(local, spec.target)
+elif "class " in local["output"]:  # name the class: "probability of defaulted = 1"
+    local = dict(local, output=local["output"].rsplit("class ", 1)[0] + class_name(local["output"], spec.target))
 st.info(md(local["sentence"]))
+fmt = "{:.1%}" if str(local["output"]).startswith("probability") else "{:.4f}"
 l1, l2 = st.columns([2, 1])
 with l1:
     st.plotly_chart(charts.waterfall(local), width="stretch")
 with l2:
-    st.markdown(f"**Base value** {local['base_value']:.4f} → **output** {local['output_value']:.4f}")
+    st.markdown(f"**Typical row** {fmt.format(local['base_value'])} → **this row** {fmt.format(local['output_value'])} "
+                f"({md(local['output'])})")
     contributions = pd.DataFrame({"feature": list(local["contributions"]),
                                   "value": [str(local["values"].get(c)) for c in local["contributions"]],
                                   "contribution": list(local["contributions"].values())})

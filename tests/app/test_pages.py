@@ -63,7 +63,10 @@ def test_explain_page_renders_importance_and_a_local_explanation(demo):
     assert not at.error and not at.warning, [w.value for w in at.warning]
     assert len(at.get("plotly_chart")) == 5  # importance, over time, row by row, attribution drift, waterfall
     sentence = at.info[0].value
-    assert "pushed this prediction" in sentence or "factor" in sentence
+    assert "probability of defaulted = 1" in sentence and "Pushed up most by" in sentence
+    assert at.radio(key="explain-scale").value == "probability"
+    at.radio(key="explain-scale").set_value("log-odds").run()
+    assert not at.exception and "pushed this prediction" in at.info[0].value
     labels = [m.label for m in at.metric]
     assert "NDCG vs reference ranking" in labels
 
