@@ -16,8 +16,7 @@ UI selections in st.session_state:
 import streamlit as st
 
 from monitor.escape import md
-from monitor.lineage import KIND_LABELS, neighbourhood, trace_back
-from monitor.lineage.navigate import recent
+from monitor.lineage import KIND_LABELS, neighbourhood, recent, trace_back
 from ui import cache
 from ui.graph import details, draw, legend
 from ui.graph_details import status_words, when

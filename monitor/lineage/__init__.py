@@ -8,8 +8,9 @@ the backends (``MonitorService.lineage_records``) and the app draws and exports 
   :class:`TrainingRun` each version came from, pipeline runs, typed snapshots) and the graph's
   :class:`Node`, :class:`Edge` and :class:`LineageGraph`;
 - :mod:`monitor.lineage.build`: :func:`build_graph`, records to graph;
-- :mod:`monitor.lineage.navigate`: a time :func:`window`, the :func:`neighbourhood` of a node and
-  :func:`trace_back` (everything upstream of a node).
+- :mod:`monitor.lineage.navigate`: a time :func:`window`, the :func:`recent` batches of each model (older
+  ones folded into the summary node), the :func:`neighbourhood` of a node and :func:`trace_back`
+  (everything upstream of a node).
 
 Edges run in the direction data flows, left to right::
 
@@ -24,7 +25,7 @@ records name but cannot resolve becomes an explicit node with status ``unknown``
 """
 
 from monitor.lineage.build import build_graph
-from monitor.lineage.navigate import neighbourhood, trace_back, window
+from monitor.lineage.navigate import neighbourhood, recent, trace_back, window
 from monitor.lineage.records import (
     EDGE_KINDS,
     KIND_LABELS,
@@ -41,5 +42,5 @@ from monitor.lineage.records import (
 )
 
 __all__ = ["NODE_KINDS", "EDGE_KINDS", "SUMMARY", "KIND_LABELS", "STATUS_COLORS", "LAYERS", "Node", "Edge",
-           "LineageGraph", "DatasetInput", "TrainingRun", "LineageRecords", "build_graph", "window", "neighbourhood",
-           "trace_back"]
+           "LineageGraph", "DatasetInput", "TrainingRun", "LineageRecords", "build_graph", "window", "recent",
+           "neighbourhood", "trace_back"]

@@ -21,7 +21,7 @@ def window(graph: LineageGraph, start: str | None, end: str | None) -> LineageGr
     """
     old = {n.id for n in graph.nodes if n.kind == "batch" and start and n.time and n.time < start}
     late = {n.id for n in graph.nodes if n.kind == "batch" and end and n.time and n.time >= end}
-    orphans = [n for n in _orphan_runs(graph)]
+    orphans = _orphan_runs(graph)
     old |= {p.id for p in orphans if start and p.time < start}
     late |= {p.id for p in orphans if end and p.time >= end}
     return _collapse(graph, old, late, dict.fromkeys({n.model for n in graph.nodes}, start))
