@@ -7,13 +7,12 @@ from monitor.views import PERFORMANCE_METRICS, performance_frame
 from ui import cache, charts
 from ui.widgets import download_csv, empty_state, page_header
 
+header = page_header("Performance", slots=1)
 NAMES = {"auc": "AUC", "accuracy": "Accuracy", "precision": "Precision", "recall": "Recall", "f1": "F1",
          "log_loss": "Log loss", "mae": "Mean absolute error", "rmse": "Root mean squared error",
          "mape": "Mean absolute percentage error", "r2": "R²"}
 SHORT = {**NAMES, "mae": "MAE", "rmse": "RMSE", "mape": "MAPE"}
 LOWER_IS_BETTER = {"log_loss", "mae", "rmse", "mape"}
-
-header = page_header("Performance", slots=1)
 name, spec, start, end = header.name, header.spec, header.start, header.end
 with header.slots[0]:
     metric = st.selectbox("Metric", PERFORMANCE_METRICS[spec.task], format_func=NAMES.get, key=f"perf-metric-{name}")

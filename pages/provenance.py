@@ -23,6 +23,9 @@ from ui.graph_details import status_words, when
 from ui.graph_layout import to_dot
 from ui.widgets import empty_state, page_header
 
+header = page_header("Provenance", "From the data pipeline to the drift verdict: every scoring batch traced through the "
+                     "model version that scored it, its training run and training data. Click a box, or pick it below "
+                     "the graph.", model=False, slots=1)
 DEFAULT_BATCHES = 6
 
 
@@ -38,9 +41,6 @@ def _default_models(names: list[str]) -> list[str]:
     return names[:1]
 
 
-header = page_header("Provenance", "From the data pipeline to the drift verdict: every scoring batch traced through the "
-                     "model version that scored it, its training run and training data. Click a box, or pick it below "
-                     "the graph.", model=False, slots=1)
 names, start, end = header.names, header.start, header.end
 models = header.slots[0].multiselect("Models", names, default=_default_models(names), key="lineage_models")
 about, c1, c2 = st.columns([4, 1, 1], vertical_alignment="bottom")

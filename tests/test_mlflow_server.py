@@ -107,10 +107,10 @@ def test_log_monitor_and_validate_over_http(mlflow_server, tmp_path):
     result = service.run_job()
     assert result.ok and result.written == 2, [str(f) for f in result.failed]
     first, second = service.snapshots("remote_loans")
-    assert first["performance"]["n_labelled"] == 600 and second["performance"] is None
-    assert not first["drift"]["overall"]["drifted"] and second["drift"]["overall"]["drifted"]
-    assert first["explain"]["importance"] and service.run_job().written == 0
-    run = service.mlflow.run(first["run_id"])
+    assert first.performance.n_labelled == 600 and second.performance is None
+    assert not first.drift.drifted and second.drift.drifted
+    assert first.explain.importance and service.run_job().written == 0
+    run = service.mlflow.run(first.run_id)
     assert service.mlflow.run_url(run).startswith(f"{url}/#/experiments/")
 
 

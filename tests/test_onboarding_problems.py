@@ -281,8 +281,8 @@ def test_the_job_says_when_a_model_takes_the_sampling_explainer(knn_workspace):
     _, service, said = knn_workspace
     line = next(m for m in said if "slower path" in m)
     assert line.startswith("[knn] version 1: explanations use a slower path: Sampling explainer") and "KNeighborsClassifier" in line
-    explain = service.snapshots("knn")[0]["explain"]
-    assert explain["fallback"] and explain["description"].startswith("Sampling explainer")
+    explain = service.snapshots("knn")[0].explain
+    assert explain.fallback and explain.description.startswith("Sampling explainer")
 
 
 @pytest.mark.slow

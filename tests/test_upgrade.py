@@ -92,7 +92,7 @@ def test_every_page_opens_on_the_previous_release_workspace(old_workspace, monke
     st.cache_data.clear()
     try:
         at = AppTest.from_file(APP, default_timeout=180)
-        at.session_state["period"] = (dt.date(2026, 8, 1), dt.date(2026, 12, 31))
+        at.session_state["period"] = (dt.date(2026, 8, 1), dt.date(2026, 11, 27))  # the fixture's batches
         at.switch_page(page)
         at.run()
         assert not at.exception, [e.value for e in at.exception]

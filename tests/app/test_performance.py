@@ -21,7 +21,7 @@ def test_the_classifier_shows_realized_and_estimated_auc_and_the_batches_waiting
     metrics = _metrics(at)
     assert metrics["Batches waiting for labels"] == "2"
     assert float(metrics["Latest realized AUC"]) > 0.6 and float(metrics["Latest estimated AUC"]) > 0.6
-    assert float(metrics["Baseline"]) == pytest.approx(demo.snapshots("loan_default")[-1]["baseline"]["auc"], abs=1e-3)
+    assert float(metrics["Baseline"]) == pytest.approx(demo.snapshots("loan_default")[-1].baseline.get("auc"), abs=1e-3)
     waiting = at.dataframe[0].value
     assert len(waiting) == 2 and waiting["estimated"].notna().all()
     assert (waiting["estimated_low"] <= waiting["estimated"]).all() and (waiting["estimated"] <= waiting["estimated_high"]).all()

@@ -81,7 +81,7 @@ def test_drift_page_shows_the_verdict_and_the_feature_table(app_page):
     verdict = page.get_by_test_id("stMetric").filter(has_text="Dataset drift")
     verdict.wait_for(timeout=60_000)
     assert verdict.get_by_test_id("stMetricValue").inner_text() == "DRIFT"  # the latest demo batch drifted
-    page.get_by_role("heading", name="Feature drift").scroll_into_view_if_needed()
+    page.get_by_role("heading", name="Which features drift, and since when").scroll_into_view_if_needed()
     page.locator(f'{MAIN} [data-testid="stDataFrame"]').first.wait_for(timeout=30_000)  # drawn once in view
     _clean(app_page)
 
