@@ -47,7 +47,7 @@ st.subheader("Which features drift, and since when")
 table = feature_table(snap, prev)
 order = table["feature"].tolist()
 since = drifting_since(snaps[: idx + 1])
-h1, h2 = st.columns([3, 1])
+h1, h2 = st.columns([5, 2])
 with h1:
     st.plotly_chart(charts.mark_batch(charts.drift_heatmap(drift_matrix(snaps), order), pd.Timestamp(snap.ts), ""),
                     width="stretch")
@@ -122,7 +122,8 @@ findings = findings_frame([snap])
 if findings.empty:
     st.success("No data-quality findings in this batch.")
 else:
-    st.dataframe(findings.drop(columns=["batch_time"]), hide_index=True, width="stretch")
+    st.dataframe(findings[["severity", "column", "check", "detail"]], hide_index=True, width="stretch",
+                 column_config={"detail": st.column_config.TextColumn(width="large")})
 
 st.subheader("Full Evidently report")
 st.caption("Evidently's own report of this batch, computed with this model's drift methods, thresholds and drift share, "

@@ -6,7 +6,7 @@ import streamlit as st
 from monitor.escape import md
 from monitor.views import importance_frame, overall_frame
 from ui import cache, charts
-from ui.explain_view import class_name, in_log_odds, on_probability_scale
+from ui.explain_view import in_log_odds, named_output, on_probability_scale
 from ui.widgets import download_csv, empty_state, page_header
 
 header = page_header("Explainability")
@@ -25,7 +25,7 @@ chosen = st.selectbox("Batch", batch_ids[::-1], format_func=lambda b: f"{snaps[b
                       key=f"explain-batch-{name}")
 snap = snaps[batch_ids.index(chosen)]
 explain = snap.explain
-st.caption(f"Explainer: {explain.explainer} · output explained: {explain.output} · "
+st.caption(f"Explainer: {explain.explainer} · output explained: {md(named_output(explain.output, spec.target))} · "
            f"{explain.n_rows} rows sampled (seed {explain.seed})")
 if explain.fallback:
     st.info(f"**Approximate explanations.** {md(explain.description)}", icon="ℹ️")
@@ -83,8 +83,8 @@ if in_log_odds(local):
                      help="The model's trees add up in log-odds; the probability view converts each step.")
     if scale == "probability":
         local = on_probability_scale(local, spec.target)
-elif "class " in local["output"]:  # name the class: "probability of defaulted = 1"
-    local = dict(local, output=local["output"].rsplit("class ", 1)[0] + class_name(local["output"], spec.target))
+else:  # name the class: "probability of defaulted = 1"
+    local = dict(local, output=named_output(local["output"], spec.target))
 st.info(md(local["sentence"]))
 fmt = "{:.1%}" if str(local["output"]).startswith("probability") else "{:.4f}"
 l1, l2 = st.columns([2, 1])
@@ -96,5 +96,8 @@ with l2:
     contributions = pd.DataFrame({"feature": list(local["contributions"]),
                                   "value": [str(local["values"].get(c)) for c in local["contributions"]],
                                   "contribution": list(local["contributions"].values())})
+    if fmt == "{:.1%}":  # probabilities: show each step in percentage points
+        contributions["contribution"] = 100 * contributions["contribution"]
+        contributions = contributions.rename(columns={"contribution": "change (percentage points)"})
     st.dataframe(contributions, hide_index=True, width="stretch")
     download_csv(contributions, f"{name}-{chosen}-row{row}-explanation.csv", "Download this explanation (CSV)")

@@ -34,6 +34,7 @@ def drift_trend(frame: pd.DataFrame, value: str = "share_drifted", threshold: fl
 
 def feature_trend(frame: pd.DataFrame, feature: str, threshold: float | None) -> go.Figure:
     fig = px.line(frame, x="batch_time", y="statistic", markers=True, title=f"{feature}: drift statistic per batch")
+    fig.update_layout(xaxis_title=None)
     if threshold is not None:
         fig.add_hline(y=threshold, line_dash="dash", line_color=COLORS["drift"], annotation_text=f"threshold {threshold:g}")
     return _layout(fig, 280)
@@ -64,6 +65,7 @@ def feature_colours(features) -> dict[str, str]:
 def importance_over_time(frame: pd.DataFrame, top: list[str], colours: dict[str, str] | None = None) -> go.Figure:
     fig = px.line(frame[frame["feature"].isin(top)], x="batch_time", y="importance", color="feature", markers=True,
                   title="Importance over time", color_discrete_map=colours or {}, category_orders={"feature": top})
+    fig.update_layout(xaxis_title=None, yaxis_title="mean |SHAP value|", legend_title_text=None)
     return _layout(fig)
 
 
@@ -88,6 +90,7 @@ def waterfall(explanation: dict) -> go.Figure:
 
 def line_with_threshold(frame: pd.DataFrame, y: str, threshold: float | None, title: str) -> go.Figure:
     fig = px.line(frame, x="batch_time", y=y, markers=True, title=title)
+    fig.update_layout(xaxis_title=None)
     if threshold is not None:
         fig.add_hline(y=threshold, line_dash="dash", line_color=COLORS["drift"], annotation_text=f"threshold {threshold:g}")
     return _layout(fig, 280)
@@ -197,7 +200,12 @@ def drift_heatmap(matrix: pd.DataFrame, order: list[str]) -> go.Figure:
 
 
 def value_distributions(result, title: str) -> go.Figure:
-    """Reference vs batch shares of one column on its own value axis (numeric) or per category."""
+    """Reference vs batch distribution of one column: on its own value axis as a density (numeric), or per category.
+
+    Numeric bins are the reference's quantiles, so they differ in width: each bar's height is its share divided by
+    its width, which keeps the picture of the distribution true. Values outside the reference's range are said in
+    the legend.
+    """
     dist = dict(result.dist) if result is not None else {}
     edges, ref, cur = dist.get("edges"), dist.get("ref") or [], dist.get("cur") or []
     if edges is None or dist.get("categories") or dist.get("labels"):
@@ -208,14 +216,17 @@ def value_distributions(result, title: str) -> go.Figure:
     inner = len(ref) == len(edges) + 1  # under/overflow bins at both ends
     ref_in, cur_in = (ref[1:-1], cur[1:-1]) if inner else (ref, cur)
     centres = [(a + b) / 2 for a, b in zip(edges[:-1], edges[1:], strict=False)]
-    widths = [b - a for a, b in zip(edges[:-1], edges[1:], strict=False)]
+    widths = [max(b - a, 1e-12) for a, b in zip(edges[:-1], edges[1:], strict=False)]
+    outside = (cur[0] or 0) + (cur[-1] or 0) if inner else 0.0
     fig = go.Figure()
-    for name, values, colour in (("reference", ref_in, COLORS["ref"]), ("this batch", cur_in, COLORS["cur"])):
-        fig.add_trace(go.Bar(x=centres, y=values, width=widths, name=name, marker_color=colour, opacity=0.6,
-                             hovertemplate="%{x:.4g}: %{y:.1%}<extra>" + name + "</extra>"))
-    if inner and (ref[0] or cur[0] or ref[-1] or cur[-1]):
-        title += f" · outside the reference range: {cur[0] + cur[-1]:.1%} of the batch"
-    fig.update_layout(title=title, barmode="overlay", yaxis_tickformat=".0%", xaxis=dict(tickformat=".4~g", nticks=8))
+    for name, values, colour in (("reference", ref_in, COLORS["ref"]),
+                                 (f"this batch ({outside:.1%} outside the reference range)" if outside else "this batch",
+                                  cur_in, COLORS["cur"])):
+        density = [(v or 0) / w for v, w in zip(values, widths, strict=False)]
+        fig.add_trace(go.Bar(x=centres, y=density, width=widths, name=name, marker_color=colour, opacity=0.6,
+                             customdata=values, hovertemplate="%{x:.4g}: %{customdata:.1%} of rows<extra></extra>"))
+    fig.update_layout(title=title, barmode="overlay", yaxis=dict(title="density", showticklabels=False),
+                      xaxis=dict(tickformat="~g", nticks=8))
     return _layout(fig)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["class_name", "on_probability_scale", "in_log_odds"]
+__all__ = ["class_name", "named_output", "on_probability_scale", "in_log_odds"]
 
 
 def in_log_odds(local: dict[str, Any]) -> bool:
@@ -53,9 +53,16 @@ def _probability_sentence(local: dict[str, Any], name: str) -> str:
     said = f"The model gives this row a {local['output_value']:.0%} probability of {name}, against {local['base_value']:.0%} " \
            "for a typical row."
     if ups:
-        said += " Pushed up most by " + ", ".join(f"{c} ({local['values'].get(c)}, {local['contributions'][c]:+.0%})"
+        said += " Pushed up most by " + ", ".join(f"{c} ({local['values'].get(c)}, {local['contributions'][c]:+.1%})"
                                                   for c in ups) + "."
     if downs:
         c = downs[0]
-        said += f" Pulled down most by {c} ({local['values'].get(c)}, {local['contributions'][c]:+.0%})."
+        said += f" Pulled down most by {c} ({local['values'].get(c)}, {local['contributions'][c]:+.1%})."
     return said
+
+
+def named_output(output: str | None, target: str | None) -> str:
+    """``log-odds of defaulted = 1`` for ``log-odds of class 1``; other outputs unchanged."""
+    if not output or "class " not in output:
+        return output or "—"
+    return output.rsplit("class ", 1)[0] + class_name(output, target)
