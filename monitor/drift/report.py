@@ -15,6 +15,7 @@ import pandas as pd
 from monitor.drift.config import DEFAULTS, DriftSpec, default_method
 from monitor.drift.methods import get_method
 from monitor.drift.profile import ReferenceProfile
+from monitor.drift.result import ColumnDriftResult
 from monitor.drift.summary import (
     CategoricalBatch,
     CategoricalSummary,
@@ -38,32 +39,15 @@ MIN_REFERENCE_VALUES = 30
 
 
 @dataclasses.dataclass(frozen=True)
-class ColumnDrift:
-    """Drift of one column. ``statistic``/``threshold`` read as the method's rule says."""
+class ColumnDrift(ColumnDriftResult):
+    """Drift of one column. ``statistic``/``threshold`` read as the method's rule says; ``notes`` are the data
+    problems met on the way, which :func:`compute_drift` turns into findings."""
 
-    column: str
-    kind: str
-    method: str
-    statistic: float | None
-    threshold: float | None
-    drifted: bool
-    p_value: float | None
-    missing_ref: float | None
-    missing_cur: float | None
-    n_cur: int
-    unseen_share: float | None
-    error: str | None
-    rule: str
-    dist: Mapping[str, Any]
     notes: tuple[tuple[str, str, str, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind, "method": self.method, "statistic": _f(self.statistic), "threshold": _f(self.threshold),
-            "drifted": bool(self.drifted), "p_value": _f(self.p_value), "missing_ref": _f(self.missing_ref),
-            "missing_cur": _f(self.missing_cur), "n_cur": int(self.n_cur), "unseen_share": _f(self.unseen_share),
-            "error": self.error, "rule": self.rule, "dist": dict(self.dist),
-        }
+        """The stored form (see :meth:`ColumnDriftResult.to_doc`), finite numbers only."""
+        return self.to_doc()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -188,14 +172,16 @@ def _column_drift(profile: ReferenceProfile, column: str, values: pd.Series | Su
     except ColumnError as exc:
         return _failed(column, kind, method, threshold, ref, cur.n, f"column '{column}': {exc}", m.rule(threshold),
                        missing_cur, dist, unseen, notes)
-    return ColumnDrift(column, kind, method, out.statistic, out.threshold, out.drifted, out.p_value, missing_ref, missing_cur,
-                       cur.n, unseen, None, out.rule, dist, tuple(notes))
+    return ColumnDrift(column=column, kind=kind, method=method, statistic=out.statistic, threshold=out.threshold,
+                       drifted=out.drifted, rule=out.rule, p_value=out.p_value, missing_ref=missing_ref,
+                       missing_cur=missing_cur, n_cur=cur.n, unseen_share=unseen, dist=dist, notes=tuple(notes))
 
 
 def _failed(column, kind, method, threshold, ref, n_cur, error, rule, missing_cur=None, dist=None, unseen=None, notes=()):
     missing_ref = ref.n_missing / ref.n if ref.n else None
-    return ColumnDrift(column, kind, method, None, threshold, False, None, missing_ref, missing_cur, n_cur, unseen, error,
-                       rule, dist or {}, tuple(notes))
+    return ColumnDrift(column=column, kind=kind, method=method, statistic=None, threshold=threshold, drifted=False,
+                       rule=rule, missing_ref=missing_ref, missing_cur=missing_cur, n_cur=n_cur, unseen_share=unseen,
+                       error=error, dist=dist or {}, notes=tuple(notes))
 
 
 def _unseen(ref, cur) -> float | None:

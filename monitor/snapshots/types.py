@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from monitor.drift.result import ColumnDriftResult
 from monitor.snapshots.metrics import Band, Baseline, Estimate, Metrics
 from monitor.timeutil import parse_utc
 
@@ -27,44 +28,6 @@ SEVERITIES = ("critical", "warning", "info")
 
 def _f(value: Any) -> float | None:
     return None if value is None else float(value)
-
-
-@dataclasses.dataclass(frozen=True)
-class ColumnDriftResult:
-    """Drift of one column (a feature, the prediction, the score or the target) in one batch."""
-
-    column: str
-    kind: str
-    method: str
-    statistic: float | None
-    threshold: float | None
-    drifted: bool
-    rule: str = ""
-    p_value: float | None = None
-    missing_ref: float | None = None
-    missing_cur: float | None = None
-    n_cur: int = 0
-    unseen_share: float | None = None
-    error: str | None = None
-    dist: Mapping[str, Any] = dataclasses.field(default_factory=dict)
-
-    @property
-    def computed(self) -> bool:
-        return self.error is None and self.statistic is not None
-
-    def to_doc(self) -> dict[str, Any]:
-        doc = dataclasses.asdict(self)
-        doc["dist"] = dict(self.dist)
-        return doc
-
-    @classmethod
-    def from_doc(cls, column: str, doc: Mapping[str, Any]) -> ColumnDriftResult:
-        """``column`` names the result when the document does not (documents before schema 2)."""
-        return cls(column=str(doc.get("column") or column), kind=str(doc.get("kind") or ""), method=str(doc.get("method") or ""),
-                   statistic=_f(doc.get("statistic")), threshold=_f(doc.get("threshold")), drifted=bool(doc.get("drifted")),
-                   rule=str(doc.get("rule") or ""), p_value=_f(doc.get("p_value")), missing_ref=_f(doc.get("missing_ref")),
-                   missing_cur=_f(doc.get("missing_cur")), n_cur=int(doc.get("n_cur") or 0),
-                   unseen_share=_f(doc.get("unseen_share")), error=doc.get("error"), dist=dict(doc.get("dist") or {}))
 
 
 @dataclasses.dataclass(frozen=True)

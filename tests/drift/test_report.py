@@ -11,7 +11,7 @@ from monitor.spec import DriftSpec, FeatureDrift
 
 from .conftest import frame
 
-FEATURE_KEYS = {"kind", "method", "statistic", "threshold", "drifted", "p_value", "missing_ref", "missing_cur", "n_cur",
+FEATURE_KEYS = {"column", "kind", "method", "statistic", "threshold", "drifted", "p_value", "missing_ref", "missing_cur", "n_cur",
                 "unseen_share", "error", "dist", "rule"}
 
 
