@@ -20,6 +20,9 @@ if not snaps:
 
 batch_ids = [s.batch_id for s in snaps]
 labels = {s.batch_id: f"{s.ts[:10]} · {s.batch_id}" for s in snaps}
+asked = st.query_params.get("batch")  # a link from Model health names the batch that shows the cause
+if asked in labels and st.session_state.get("_batch_from_link") != (name, asked):
+    st.session_state[f"drift-batch-{name}"], st.session_state["_batch_from_link"] = asked, (name, asked)
 chosen = st.selectbox("Batch", batch_ids[::-1], format_func=labels.get, key=f"drift-batch-{name}",
                       help="Every figure below is for this batch; the charts mark it.")
 idx = batch_ids.index(chosen)

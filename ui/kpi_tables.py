@@ -13,19 +13,24 @@ from collections.abc import Iterable, Sequence
 import pandas as pd
 
 from monitor.figures import PeriodPerformance
-from monitor.kpis import LIGHTS, STATUS_WORDS, Kpi, ModelKpis, run_minutes
+from monitor.kpis import (
+    STATUS_COLORS,
+    STATUS_TINTS,
+    STATUS_WORDS,
+    Kpi,
+    ModelKpis,
+    attention,
+    run_minutes,
+    utc_text,
+)
 from monitor.records import PipelineRun
 
-__all__ = ["portfolio_frame", "kpi_frame", "runs_frame", "health_parts_frame", "business_summary_html"]
+__all__ = ["portfolio_frame", "portfolio_style", "kpi_frame", "runs_frame", "runs_style", "failed_runs_frame",
+           "findings_groups", "health_parts_frame", "business_summary_html"]
 
-PORTFOLIO_COLUMNS = ["", "Model", "Status", "Health score", "Main metric", "Predictions", "Trained", "Why"]
-
-
-def _reason(kpi: Kpi) -> str:
-    health = kpi.figure if kpi.key == "health" else None
-    if health is not None and health.worst:
-        return f"{health.worst}: {health.parts[health.worst].reason}"
-    return f"{kpi.label.lower()}: {kpi.note.split('. ')[0].rstrip('.')}"
+PORTFOLIO_COLUMNS = ["Model", "Status", "Health score", "Main metric", "Predictions", "Trained", "Why"]
+_STATUS_OF = {words: status for status, words in STATUS_WORDS.items()}
+FAILED = ("Failed", "Cancelled")
 
 
 def main_metric_cell(report: ModelKpis) -> str:
@@ -43,19 +48,36 @@ def _trained(report: ModelKpis) -> str:
     return f"{kpi.display} ago" if kpi.value is not None else kpi.display
 
 
+def why(report: ModelKpis) -> str:
+    """Every failing part of a model in a few words (``Inputs changed (0/100); Predictions shifted (+1.6 pts)``)."""
+    items = "; ".join(a.short for a in attention(report))
+    return items or report.message or ("nothing to report" if report.status == "ok" else STATUS_WORDS[report.status])
+
+
 def portfolio_frame(reports: Sequence[ModelKpis]) -> pd.DataFrame:
-    """One row per model for business users: traffic light, health score, main metric and what needs attention."""
+    """One row per model for business users: status, health score, main metric and every failing part."""
     rows = []
     for r in reports:
         health = r.get("health")
-        flagged = [k for k in r.kpis if k.status == r.status and r.status in ("warn", "alert")]
-        why = "; ".join(_reason(k) for k in flagged) or r.message or (
-            "nothing to report" if r.status == "ok" else STATUS_WORDS[r.status])
-        rows.append({"": LIGHTS[r.status], "Model": r.model, "Status": STATUS_WORDS[r.status],
+        rows.append({"Model": r.model, "Status": STATUS_WORDS[r.status],
                      "Health score": health.value if health is not None else None, "Main metric": main_metric_cell(r),
                      "Predictions": r.kpi("volume").display if r.get("volume") else "—", "Trained": _trained(r),
-                     "Why": why})
+                     "Why": why(r)})
     return pd.DataFrame(rows, columns=PORTFOLIO_COLUMNS)
+
+
+def _status_cells(status: str, bold: bool = True) -> str:
+    return f"background-color: {STATUS_TINTS[status]}; color: {STATUS_COLORS[status]}" + ("; font-weight: 600" if bold else "")
+
+
+def portfolio_style(frame: pd.DataFrame):
+    """The portfolio with its Status and Why cells in the colour of each model's status."""
+    def colour(row: pd.Series) -> list[str]:
+        status = _STATUS_OF.get(row["Status"], "none")
+        return [_status_cells(status) if c == "Status" else _status_cells(status, bold=False) if c == "Why" else ""
+                for c in row.index]
+
+    return frame.style.apply(colour, axis=1)
 
 
 def health_parts_frame(kpi: Kpi) -> pd.DataFrame:
@@ -79,29 +101,85 @@ def kpi_frame(reports: Iterable[ModelKpis]) -> pd.DataFrame:
                                        "definition"])
 
 
+def _follow_up(run: PipelineRun, runs: Sequence[PipelineRun]) -> str:
+    """For a failed or cancelled run: when a later run of the same pipeline succeeded, if one did."""
+    if run.status not in FAILED or not run.run_start:
+        return ""
+    later = sorted(r.run_start for r in runs if r.pipeline_name == run.pipeline_name and r.status == "Succeeded"
+                   and r.run_start and r.run_start > run.run_start)
+    return f"re-run succeeded at {utc_text(later[0])}" if later else "no successful run since"
+
+
 def runs_frame(runs: Sequence[PipelineRun], flagged: Iterable[str] = ()) -> pd.DataFrame:
-    """Pipeline runs as a table (newest first), with the runs outside their usual duration marked."""
+    """Pipeline runs as a table (newest first), with the runs outside their usual duration marked and, for each
+    failed run, whether a later run of its pipeline succeeded (``follow_up``)."""
     flagged_ids = set(flagged)
     rows = [{
         "pipeline": r.pipeline_name, "status": r.status, "start": pd.Timestamp(r.run_start) if r.run_start else pd.NaT,
         "end": pd.Timestamp(r.run_end) if r.run_end else pd.NaT, "duration_min": run_minutes(r),
-        "outside_usual_range": r.run_id in flagged_ids, "message": r.message, "run_id": r.run_id,
+        "outside_usual_range": r.run_id in flagged_ids, "follow_up": _follow_up(r, runs), "message": r.message,
+        "run_id": r.run_id,
     } for r in runs]
     frame = pd.DataFrame(rows, columns=["pipeline", "status", "start", "end", "duration_min", "outside_usual_range",
-                                        "message", "run_id"])
+                                        "follow_up", "message", "run_id"])
     return frame.sort_values("start", ascending=False).reset_index(drop=True)
 
 
+def runs_style(frame: pd.DataFrame):
+    """The runs table with failed and cancelled runs in red, slow runs in amber."""
+    def colour(row: pd.Series) -> list[str]:
+        status = "alert" if row["status"] in FAILED else "warn" if row.get("outside_usual_range") else None
+        return [_status_cells(status, bold=c == "status") if status else "" for c in row.index]
+
+    return frame.style.apply(colour, axis=1)
+
+
+def failed_runs_frame(failed: Sequence[dict], runs: pd.DataFrame | None) -> pd.DataFrame:
+    """The failed runs of the success-rate KPI (its ``failed`` details), with readable start times and what
+    happened next (from :func:`runs_frame`)."""
+    follow = dict(zip(runs["run_id"], runs["follow_up"], strict=True)) if runs is not None and not runs.empty else {}
+    rows = [{"pipeline": f["pipeline"], "started": utc_text(f["start"]), "duration_min": f["duration_min"],
+             "status": f["status"], "then": follow.get(f["run_id"], ""), "message": f["message"], "run_id": f["run_id"]}
+            for f in failed]
+    return pd.DataFrame(rows, columns=["pipeline", "started", "duration_min", "status", "then", "message", "run_id"])
+
+
+SEVERITIES = ("critical", "warning", "info")
+
+
+def findings_groups(findings: pd.DataFrame) -> pd.DataFrame:
+    """Data-quality findings (``monitor.views.findings_frame``) grouped by severity, column and check, critical first:
+    how many batches, the first and latest batch (readable UTC times) and the latest detail."""
+    columns = ["severity", "column", "check", "findings", "batches", "first seen", "latest", "latest detail",
+               "latest batch"]
+    if findings.empty:
+        return pd.DataFrame(columns=columns)
+    data = findings.assign(column=findings["column"].fillna("(whole batch)")).sort_values("batch_time")
+    rows = []
+    for (severity, column, check), g in data.groupby(["severity", "column", "check"], sort=False):
+        rows.append({"severity": severity, "column": column, "check": check, "findings": len(g),
+                     "batches": g["batch_id"].nunique(),
+                     "first seen": utc_text(g["batch_time"].iloc[0].to_pydatetime()),
+                     "latest": utc_text(g["batch_time"].iloc[-1].to_pydatetime()), "latest detail": g["detail"].iloc[-1],
+                     "latest batch": g["batch_id"].iloc[-1]})
+    frame = pd.DataFrame(rows, columns=columns)
+    rank = frame["severity"].map({s: i for i, s in enumerate(SEVERITIES)}).fillna(len(SEVERITIES))
+    return (frame.assign(_rank=rank).sort_values(["_rank", "batches", "column"], ascending=[True, False, True])
+            .drop(columns="_rank").reset_index(drop=True))
+
+
 # -- the stakeholder page (self-contained HTML: no scripts, no external files) ---------------------------------
-_COLORS = {"ok": "#2e7d32", "warn": "#ef6c00", "alert": "#c62828", "none": "#90a4ae"}
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1100px;color:#263238}
 h1{margin-bottom:.2rem}.muted{color:#607d8b;font-size:.9rem}
 table{border-collapse:collapse;width:100%;margin:1rem 0}th,td{text-align:left;padding:.4rem .6rem;border-bottom:1px solid #eceff1}
 .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(190px,1fr));gap:.8rem;margin:.8rem 0 2rem}
-.card{border:1px solid #cfd8dc;border-radius:8px;padding:.7rem;border-top:4px solid var(--c)}
+.card{border:1px solid #cfd8dc;border-radius:8px;padding:.7rem}
 .label{font-size:.85rem;color:#546e7a}.value{font-size:1.6rem;font-weight:600}.delta{font-size:.85rem;color:#546e7a}
 .note{font-size:.8rem;margin-top:.3rem}details{font-size:.75rem;color:#607d8b;margin-top:.3rem}
+.card,.item{background:var(--t);border-left:6px solid var(--c)}.item{border-radius:6px;padding:.5rem .8rem;margin:.5rem 0;list-style:none}
+.badge{display:inline-block;border-radius:.7rem;padding:.05rem .55rem;font-size:.8rem;font-weight:600;color:#fff;background:var(--c)}
+ul.items{padding:0}.step{font-size:.9rem;margin-top:.2rem}
 """
 
 
@@ -127,13 +205,32 @@ def _sparkline(kpi: Kpi, width: int = 160, height: int = 32) -> str:
             f'<polyline fill="none" stroke="#546e7a" stroke-width="1.5" points="{points}"/></svg>')
 
 
+def _colours(status: str) -> str:
+    return f'style="--c:{STATUS_COLORS[status]};--t:{STATUS_TINTS[status]}"'
+
+
+def _badge(status: str, words: str | None = None) -> str:
+    return f'<span class="badge" {_colours(status)}>{_e(words or STATUS_WORDS[status])}</span>'
+
+
 def _card(kpi: Kpi) -> str:
     delta = f"{_e(kpi.delta_display)} vs previous period" if kpi.delta_display else "no previous period to compare"
     sources = " ".join(kpi.batch_ids + kpi.run_ids) or "none"
-    return (f'<div class="card" style="--c:{_COLORS[kpi.status]}"><div class="label">{_e(kpi.label)}</div>'
+    words = "no status" if kpi.status == "none" else None
+    return (f'<div class="card" {_colours(kpi.status)}>{_badge(kpi.status, words)}<div class="label">{_e(kpi.label)}</div>'
             f'<div class="value">{_e(kpi.display)}</div><div class="delta">{delta}</div>{_sparkline(kpi)}'
             f'<div class="note">{_e(kpi.note)}</div><details><summary>How it is computed</summary>{_e(kpi.help)}'
             f'<br>From: {_e(sources)}</details></div>')
+
+
+def _items(report: ModelKpis) -> str:
+    items = attention(report)
+    if not items:
+        return ""
+    rows = "".join(f'<li class="item" {_colours(a.status)}>{_badge(a.status)} <b>{_e(a.title)}</b>'
+                   + (f" · {_e(a.figure)}" if a.figure else "") + f"<div>{_e(a.what)}</div>"
+                   f'<div class="step"><b>Next step:</b> {_e(a.next_step)}</div></li>' for a in items)
+    return f'<h3>What needs attention</h3><ul class="items">{rows}</ul>'
 
 
 def business_summary_html(reports: Sequence[ModelKpis], title: str = "MLOps Monitor — model health",
@@ -143,13 +240,16 @@ def business_summary_html(reports: Sequence[ModelKpis], title: str = "MLOps Moni
     when = f"{period.words}, compared with the {period.days:.0f} days before" if period else ""
     table = portfolio_frame(reports)
     head = "".join(f"<th>{_e(c)}</th>" for c in table.columns)
-    body = "".join("<tr>" + "".join(f"<td>{_e(_cell(v))}</td>" for v in row) + "</tr>" for row in table.itertuples(index=False))
+    body = "".join("<tr>" + "".join(
+        f"<td {_colours(_STATUS_OF.get(row.Status, 'none'))}><b>{_e(v)}</b></td>" if c == "Status"
+        else f"<td>{_e(_cell(v))}</td>" for c, v in zip(table.columns, row, strict=True)) + "</tr>"
+        for row in table.itertuples(index=False))
     sections = []
     for r in reports:
         cards = "".join(_card(k) for k in r.kpis)
         message = f'<p class="muted">{_e(r.message)}</p>' if r.message else ""
-        sections.append(f"<h2>{LIGHTS[r.status]} {_e(r.model)} — {_e(STATUS_WORDS[r.status])}</h2>{message}"
-                        f'<div class="cards">{cards}</div>')
+        sections.append(f"<h2>{_e(r.model)} — {_badge(r.status)}</h2>{message}"
+                        f'<div class="cards">{cards}</div>{_items(r)}')
     stamp = (generated or dt.datetime.now(dt.timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
     return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{_e(title)}</title>'
             f"<style>{_CSS}</style></head><body><h1>{_e(title)}</h1>"

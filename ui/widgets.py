@@ -1,7 +1,8 @@
 """Widgets shared by the pages. UI selections live in st.session_state under these keys:
 
 - ``model``: the selected model name (shared across pages; a link's ``?model=`` picks it on arrival)
-- ``_model_from_link``: set once the link's model was applied, so the visitor's own choice then wins
+- ``_model_from_link``: the model of the last link applied, so the visitor's own choice then wins
+- ``_batch_from_link``: the same for a link's ``?batch=`` (the Drift page)
 - ``period``: the selected (start, end) dates
 """
 
@@ -118,9 +119,9 @@ def model_picker(models: list[str], label: str = "Model") -> str:
         empty_state("No model can be monitored yet.",
                     "Add a `[[models]]` table to monitor.toml, or fix the broken ones named above, and reload.")
         st.stop()
-    asked = st.query_params.get("model")  # links from alerts name the model: ?model=...
-    if asked in models and not st.session_state.get("_model_from_link"):
-        st.session_state["model"], st.session_state["_model_from_link"] = asked, True
+    asked = st.query_params.get("model")  # links from alerts and Model health name the model: ?model=...
+    if asked in models and st.session_state.get("_model_from_link") != asked:  # each new link once; then the visitor's choice
+        st.session_state["model"], st.session_state["_model_from_link"] = asked, asked
     if st.session_state.get("model") not in models:
         st.session_state["model"] = models[0]
     return st.selectbox(label, models, key="model")

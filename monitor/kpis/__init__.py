@@ -11,16 +11,31 @@ from (:mod:`monitor.figures`). The definitions are written out in ``docs/kpis.md
 - :mod:`monitor.kpis.health`: the health score and performance KPIs, both from one period performance figure;
 - :mod:`monitor.kpis.business`: :func:`business_kpis`;
 - :mod:`monitor.kpis.engineer`: :func:`engineer_kpis`, :func:`usual_ranges`;
-- :mod:`monitor.kpis.definitions`: the definition and levels of every KPI.
+- :mod:`monitor.kpis.definitions`: the definition and levels of every KPI;
+- :mod:`monitor.kpis.attention`: what needs attention on a model, each failing part with one next step;
+- :mod:`monitor.kpis.words`: plain-language sentences of the figures.
 """
 
 from monitor.figures import HealthScore
+from monitor.kpis.attention import Attention, attention
 from monitor.kpis.business import business_kpis
 from monitor.kpis.definitions import HELP, HELP_ENGINEER
 from monitor.kpis.engineer import engineer_kpis, run_minutes, usual_ranges
 from monitor.kpis.health import period_figure
-from monitor.kpis.values import LIGHTS, STATUS_WORDS, Kpi, ModelKpis, Period, ProductionModel, span_message, unavailable
+from monitor.kpis.values import (
+    LIGHTS,
+    STATUS_COLORS,
+    STATUS_TINTS,
+    STATUS_WORDS,
+    Kpi,
+    ModelKpis,
+    Period,
+    ProductionModel,
+    span_message,
+    unavailable,
+)
+from monitor.kpis.words import shift_plain, utc_text
 
 __all__ = ["Period", "Kpi", "ModelKpis", "ProductionModel", "HealthScore", "business_kpis", "engineer_kpis",
            "period_figure", "usual_ranges", "run_minutes", "unavailable", "span_message", "STATUS_WORDS", "LIGHTS",
-           "HELP", "HELP_ENGINEER"]
+           "STATUS_COLORS", "STATUS_TINTS", "HELP", "HELP_ENGINEER", "Attention", "attention", "shift_plain", "utc_text"]

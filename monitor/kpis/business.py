@@ -10,6 +10,7 @@ from monitor.figures import PredictionShift, batches_text, level, prediction_shi
 from monitor.kpis.definitions import HELP, TRAINING_AGE_DAYS, VOLUME_LEVELS
 from monitor.kpis.health import health_kpi, performance_kpi, period_figure
 from monitor.kpis.values import Kpi, ModelKpis, Period, ProductionModel, make_kpi, span_message
+from monitor.kpis.words import shift_plain
 from monitor.snapshots.types import Snapshot
 from monitor.spec import ModelSpec
 from monitor.timeutil import day, days_between, parse_utc
@@ -32,6 +33,12 @@ def _rows(batches: Sequence[Snapshot], before: Sequence[Snapshot]) -> float | No
     return float(sum(s.n_rows for s in batches)) if batches else (0.0 if before else None)
 
 
+def _volume_words(ratio: float) -> str:
+    if abs(ratio - 1) <= VOLUME_LEVELS[0]:
+        return "About the usual volume"
+    return "Fewer predictions than usual" if ratio < 1 else "More predictions than usual"
+
+
 def _volume_kpi(spec: ModelSpec, snaps: Sequence[Snapshot], period: Period, as_of: dt.datetime) -> Kpi:
     current, history = period.select(snaps), period.upto(snaps)
     value = _rows(current, history)
@@ -50,7 +57,8 @@ def _volume_kpi(spec: ModelSpec, snaps: Sequence[Snapshot], period: Period, as_o
         note = (f"No predictions in this period, though about {usual:,.0f} were expected ({expected} batch(es) of "
                 f"about {typical:,.0f}).")
     elif usual:
-        note = f"Usually about {usual:,.0f} ({expected} batch(es) of about {typical:,.0f}): {ratio:.0%} of usual."
+        note = (f"{_volume_words(ratio)}: about {usual:,.0f} were expected ({expected} batch(es) of about "
+                f"{typical:,.0f}), {ratio:.0%} of usual.")
     elif not current:
         note = "No predictions in this period, and no batch was expected in it."
     else:
@@ -65,16 +73,19 @@ def _volume_kpi(spec: ModelSpec, snaps: Sequence[Snapshot], period: Period, as_o
 def _shift_note(spec: ModelSpec, shift: PredictionShift, current: Sequence[Snapshot]) -> str:
     if shift.value is None:
         note = "No predictions in this period." if not current else "The training data's average prediction is unknown."
-    elif shift.classifier:
-        note = (f"{shift.level:.1%} of cases predicted '{spec.target or 'positive'}', against {shift.reference:.1%} "
-                f"in the training data (over {batches_text(shift.times)}).")
     else:
-        note = (f"Average prediction {shift.level:,.1f}, against {shift.reference:,.1f} in the training data "
-                f"(over {batches_text(shift.times)}).")
-    if shift.drift_sentence:
-        note += " " + shift.drift_sentence
-    if len(shift.drifted_batches) > (1 if shift.drifted else 0):
-        note += f" The prediction distribution drifted in {len(shift.drifted_batches)} of the {len(current)} batches."
+        note = f"{shift_plain(spec, shift)} Measured over {batches_text(shift.times)}."
+    d, drifted = shift.drift, len(shift.drifted_batches)
+    others = f" in {drifted} of the {len(current)} batches" if drifted > (1 if shift.drifted else 0) else ""
+    if d is not None and d.computed and shift.drift_time:
+        where = f"the batch of {day(shift.drift_time)} ({shift.drift_batch})"
+        if d.drifted:
+            note += (f" The distribution of the predictions drifted{others}, including the latest: {where}." if others else
+                     f" The distribution of the predictions drifted in {where}.")
+        else:
+            note += f" The distribution of the predictions did not drift in {where}" + (f"; it drifted{others}" if others else "") + "."
+    elif others:
+        note += f" The distribution of the predictions drifted{others}."
     return note
 
 
@@ -89,7 +100,7 @@ def _shift_kpi(spec: ModelSpec, snaps: Sequence[Snapshot], period: Period) -> Kp
                     status=shift.status, higher_is_better=None, trend=trend, batch_ids=shift.batch_ids, figure=shift,
                     details={"level": shift.level, "reference": shift.reference, "relative": shift.relative,
                              "prediction_drifted": shift.drifted, "drift_batch": shift.drift_batch,
-                             "drifted_batches": shift.drifted_batches})
+                             "drifted_batches": shift.drifted_batches, "plain": shift_plain(spec, shift)})
 
 
 def _training_age_kpi(snaps: Sequence[Snapshot], period: Period, as_of: dt.datetime,

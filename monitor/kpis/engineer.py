@@ -43,6 +43,13 @@ def _success_rate(runs: Sequence[PipelineRun]) -> float | None:
     return sum(r.status == "Succeeded" for r in finished) / len(finished) if finished else None
 
 
+def _rerun(failed: PipelineRun, runs: Sequence[PipelineRun]) -> str:
+    """`` — re-run succeeded at 2026-10-26 08:00 UTC`` when a later run of the same pipeline succeeded."""
+    later = sorted(parse_utc(r.run_start) for r in runs if r.pipeline_name == failed.pipeline_name
+                   and r.status == "Succeeded" and r.run_start and parse_utc(r.run_start) > parse_utc(failed.run_start))
+    return f" — re-run succeeded at {later[0]:%Y-%m-%d %H:%M} UTC" if later else " — no successful run since"
+
+
 def _failed_row(r: PipelineRun) -> dict[str, Any]:
     return {"run_id": r.run_id, "pipeline": r.pipeline_name, "start": r.run_start, "duration_min": run_minutes(r),
             "status": r.status, "message": r.message}
@@ -59,7 +66,8 @@ def _success_kpi(spec: ModelSpec, runs: Sequence[PipelineRun], period: Period) -
     note = f"No runs of {', '.join(spec.pipelines)} in this period ({period.words})." if not current else \
         f"{len(finished) - len(failed)} of {len(finished)} finished runs succeeded."
     if failed:
-        note += " Failed: " + "; ".join(f"{r.pipeline_name} on {day(r.run_start)} ({r.message or r.status})" for r in failed)
+        note += " Failed: " + "; ".join(f"{r.pipeline_name} on {day(r.run_start)} ({r.message or r.status})"
+                                       + _rerun(r, runs) for r in failed) + "."
     weeks: dict[str, list[PipelineRun]] = {}
     for r in finished:
         start = parse_utc(r.run_start)

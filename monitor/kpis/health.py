@@ -10,8 +10,10 @@ import datetime as dt
 from collections.abc import Sequence
 
 from monitor.figures import (
+    HEALTH_LEVELS,
     HIGHER_IS_BETTER,
     METRIC_LABELS,
+    HealthScore,
     PeriodPerformance,
     batches_text,
     health_score,
@@ -25,7 +27,7 @@ from monitor.snapshots.types import Snapshot
 from monitor.spec import ModelSpec
 from monitor.timeutil import day, days_between
 
-__all__ = ["period_figure", "health_kpi", "performance_kpi"]
+__all__ = ["period_figure", "health_kpi", "health_note", "performance_kpi"]
 
 
 def period_figure(spec: ModelSpec, snapshots: Sequence[Snapshot], period: Period) -> PeriodPerformance:
@@ -55,9 +57,7 @@ def health_kpi(spec: ModelSpec, snapshots: Sequence[Snapshot], period: Period, a
         age = days_between(s.ts, as_of) if i == len(current) - 1 else \
             days_between(upto[-2].ts, s.ts) if len(upto) > 1 else 0.0
         trend.append((s.ts, float(_health_at(spec, current[: i + 1], upto, max(0.0, age)).score)))
-    note = "All parts are at full marks."
-    if health.worst:
-        note = f"Weakest part: {health.worst} — {health.parts[health.worst].reason}."
+    note = health_note(health)
     return make_kpi("health", "Health score", float(health.score), float(prev.score) if prev else None,
                     lambda v: f"{v:.0f} / 100", lambda d: f"{d:+.0f}", help=HELP["health"], note=note,
                     status=health.status, higher_is_better=True, trend=tuple(trend), batch_ids=health.batch_ids,
@@ -65,6 +65,21 @@ def health_kpi(spec: ModelSpec, snapshots: Sequence[Snapshot], period: Period, a
                              "parts": {k: {"score": p.score, "reason": p.reason, "batch_ids": list(p.batch_ids)}
                                        for k, p in health.parts.items()}},
                     figure=health)
+
+
+def health_note(health: HealthScore) -> str:
+    """The parts that pull the score down (below 80, lowest first), or the lowest part when none does."""
+    low = sorted((p.score, name) for name, p in health.parts.items() if p.score < HEALTH_LEVELS[0])
+    if len(low) == 1:
+        name = low[0][1]
+        return f"Pulled down by {name} ({low[0][0]:.0f}/100): {health.parts[name].reason}."
+    if low:
+        names = [f"{name} ({score:.0f}/100)" for score, name in low]
+        return f"Pulled down by {', '.join(names[:-1])} and {names[-1]}."
+    if health.worst:
+        return (f"Every part is at {HEALTH_LEVELS[0]} or more; the lowest is {health.worst} "
+                f"({health.parts[health.worst].score:.0f}/100): {health.parts[health.worst].reason}.")
+    return "All parts are at full marks."
 
 
 def _delta_format(metric: str):

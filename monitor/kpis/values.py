@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -11,10 +12,22 @@ from monitor.figures import worst
 from monitor.snapshots.types import Snapshot
 from monitor.timeutil import day, parse_utc
 
-__all__ = ["Period", "Kpi", "ModelKpis", "ProductionModel", "STATUS_WORDS", "LIGHTS", "unavailable", "span_message", "make_kpi"]
+__all__ = ["Period", "Kpi", "ModelKpis", "ProductionModel", "STATUS_WORDS", "LIGHTS", "STATUS_COLORS", "STATUS_TINTS",
+           "unavailable", "span_message", "make_kpi"]
 
 STATUS_WORDS = {"ok": "on track", "warn": "keep an eye on it", "alert": "needs attention", "none": "no data in this period"}
 LIGHTS = {"ok": "🟢", "warn": "🟠", "alert": "🔴", "none": "⚪"}
+STATUS_COLORS = {"ok": "#2e7d32", "warn": "#e65100", "alert": "#c62828", "none": "#78909c"}
+"""The colour of each status (text and borders), the same on the cards, the portfolio and the HTML summary."""
+STATUS_TINTS = {"ok": "#edf7ee", "warn": "#fff4e5", "alert": "#fdecea", "none": "#f3f5f6"}
+"""A light background of each status colour, for cards and table cells."""
+EXPECTED_CHANGES = {"training_age"}
+"""KPIs whose change is expected (days since training grow with time): their change is never coloured."""
+JITTER = {"freshness", "duration"}
+"""KPIs whose change is ordinary jitter while they are green (the age of the latest batch depends on the day the
+period ends; durations vary from run to run): their change is coloured only when they are amber or red."""
+USUAL_LEVEL = {"shift": 0.0, "volume": "usual"}
+"""The usual level of the KPIs that are neither better higher nor lower (a number, or the key of ``details``)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,9 +100,36 @@ class Kpi:
     figure: Any = None
 
     @property
+    def unchanged(self) -> bool:
+        """No change to show: no previous period, or a change that rounds to zero as displayed (``+0``, ``+0.0 pts``)."""
+        return self.delta is None or not re.search(r"[1-9]", self.delta_display or "")
+
+    @property
     def delta_color(self) -> str:
-        """``normal`` when up is good, ``inverse`` when down is good, ``off`` when neither."""
-        return {True: "normal", False: "inverse", None: "off"}[self.higher_is_better]
+        """The colour of the change under the value: ``normal`` (up is green), ``inverse`` (up is red) or ``off`` (grey).
+
+        Grey for no change and for expected changes: days since training grow with time, the freshness and
+        duration of green figures jitter, and a figure with a usual level (prediction volume, prediction shift)
+        is grey while it is within its green band; outside it, a change away from the usual level is red and a
+        change back towards it green. Otherwise green when the figure improved, red when it got worse.
+        """
+        if self.unchanged or self.key in EXPECTED_CHANGES or (self.key in JITTER and self.status == "ok"):
+            return "off"
+        if self.higher_is_better is None:
+            centre = USUAL_LEVEL.get(self.key)
+            if centre is None or self.status not in ("warn", "alert") or self.previous is None or self.value is None:
+                return "off"
+            centre = self.details.get(centre) if isinstance(centre, str) else centre
+            if centre is None:
+                return "off"
+            away = abs(self.value - centre) > abs(self.previous - centre)
+            return ("inverse" if self.delta > 0 else "normal") if away else ("normal" if self.delta > 0 else "inverse")
+        return "normal" if self.higher_is_better else "inverse"
+
+    @property
+    def delta_arrow(self) -> str:
+        """``off`` when there is no change to show, else ``auto`` (the arrow follows the sign)."""
+        return "off" if self.unchanged else "auto"
 
     def to_dict(self) -> dict[str, Any]:
         out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "figure"}

@@ -1,6 +1,8 @@
 """AppTest of the data-engineer page on the demo workspace."""
 
 import datetime as dt
+import json
+import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -35,10 +37,36 @@ def test_the_failed_pipeline_run_is_listed(demo):
     assert float(at.metric[0].value.rstrip("%")) < 100
     failed = at.dataframe[0].value
     assert list(failed["pipeline"]) == ["pl_store_sales_ingest"] and "SqlOperationFailed" in failed.loc[0, "message"]
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", failed.loc[0, "started"])  # readable, not ISO
+    assert failed.loc[0, "then"].startswith("re-run succeeded at ")  # the same pipeline ran again three hours later
     runs = at.dataframe[1].value
     assert "Failed" in set(runs["status"]) and runs["outside_usual_range"].any()  # the slow re-run
+    assert runs.loc[runs["status"] == "Failed", "follow_up"].iloc[0] == failed.loc[0, "then"]
+    chart = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert [t["name"] for t in chart["data"]][-1] == "Failed"  # drawn last: on top of its same-day re-run
     at.multiselect(key="de-statuses").set_value(["Failed"]).run()
     assert set(at.dataframe[1].value["status"]) == {"Failed"}
+    chart = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert [t["name"] for t in chart["data"]] == ["Failed"]  # the status filter applies to the chart too
+
+
+def test_volume_and_missing_values_per_batch(demo):
+    at = _page("loan_default")  # credit_history_years goes missing for a quarter of the rows from week 7
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    titles = {c["layout"]["title"]["text"]: c for c in charts}
+    rows = titles["Rows per batch"]["data"][0]
+    assert len(rows["y"]) == len(demo.snapshots("loan_default")) and min(rows["y"]) > 0
+    missing = titles["Missing values per batch (columns with any)"]["data"]
+    assert missing[0]["name"] == "credit_history_years" and max(missing[0]["y"]) > 0.2
+
+
+def test_findings_are_grouped_critical_first_with_info_folded(demo):
+    at = _page("loan_default")
+    tables = [d.value for d in at.dataframe if "latest detail" in d.value.columns]
+    assert tables and list(tables[0]["severity"].unique()) == ["critical"]
+    assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", t) for t in tables[0]["latest"])
+    info = [e for e in at.expander if e.label.startswith("Information only:")]
+    assert len(info) == 1 and "info" in set(info[0].dataframe[0].value["severity"])
 
 
 def test_week_seven_drift_appears(demo):

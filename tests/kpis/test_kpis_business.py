@@ -73,7 +73,8 @@ def test_regressor_performance_is_mae_with_mape_named():
                       baseline={"mae": 5.0, "mape": 0.1}) for n in range(8)]
     k = business_kpis(REGRESSOR, snaps, weeks(4, 7), now=NOW).kpi("performance")
     assert k.label == "Average error (MAE)" and k.display == "5.50" and k.status == "warn"
-    assert "10% worse" in k.note and "11.0%" in k.note and k.delta_color == "inverse"
+    assert "10% worse" in k.note and "11.0%" in k.note and k.higher_is_better is False
+    assert k.delta == 0 and k.delta_color == "off" and k.delta_arrow == "off"  # no change: grey, no arrow
 
 
 def test_volume_against_the_usual_volume():
@@ -90,10 +91,13 @@ def test_prediction_shift_in_business_terms():
     snaps = [snapshot(n, rate={4: 0.12, 5: 0.12, 6: 0.15, 7: 0.15}.get(n, 0.10)) for n in range(8)]
     k = business_kpis(CLASSIFIER, snaps, weeks(4, 7), now=NOW).kpi("shift")
     assert k.value == pytest.approx(3.5) and k.display == "+3.5 pts" and k.status == "alert"
-    assert "13.5% of cases predicted 'churned', against 10.0%" in k.note and k.delta_display == "+3.5 pts"
+    assert k.note.startswith("The model predicted 'churned' for 13.5% of cases, against 10.0% in the training data: "
+                             "35% more often.") and k.delta_display == "+3.5 pts"
+    assert k.delta_color == "inverse"  # red: further from the training data than the period before (0 pts)
     regression = [snapshot(n, model="demand", mean=105.0) for n in range(8)]
     r = business_kpis(REGRESSOR, regression, weeks(4, 7), now=NOW).kpi("shift")
-    assert r.display == "+5.0%" and r.status == "ok" and "105.0, against 100.0" in r.note
+    assert r.display == "+5.0%" and r.status == "ok" and r.delta_color == "off"  # within its green band: grey
+    assert r.note.startswith("Average predicted units 105.0, 5.0% above the training data (100.0).")
 
 
 def test_days_since_training_with_the_production_version():

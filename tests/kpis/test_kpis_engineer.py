@@ -34,6 +34,8 @@ def test_pipeline_success_rate_lists_the_failed_run(report):
     assert failed["pipeline"] == "pl_ingest" and failed["duration_min"] == 31 and "timeout" in failed["message"]
     assert failed["start"] == week(5, -1).isoformat() and "pl_ingest-5-Failed" in k.run_ids
     assert "pl_unrelated-6-Failed" not in k.run_ids and "4 of 5 finished runs succeeded" in k.note
+    assert "(Operation on target CopyRawData failed: timeout) — re-run succeeded at 2025-02-10 08:00 UTC." in k.note
+    assert k.delta_color == "normal"  # the rate fell: red
 
 
 def test_freshness_flags_the_late_batch(report):

@@ -4,8 +4,8 @@ import json
 
 from kpi_data import CLASSIFIER, NOW, REGRESSOR, run, snapshot, weeks
 
-from monitor.kpis import business_kpis, unavailable
-from ui.kpi_tables import business_summary_html, health_parts_frame, kpi_frame, portfolio_frame, runs_frame
+from monitor.kpis import STATUS_TINTS, business_kpis, unavailable
+from ui.kpi_tables import business_summary_html, health_parts_frame, kpi_frame, portfolio_frame, portfolio_style, runs_frame
 
 
 def _reports():
@@ -14,11 +14,13 @@ def _reports():
     return [business_kpis(CLASSIFIER, drifting, weeks(4, 7), now=NOW), business_kpis(REGRESSOR, calm, weeks(4, 7), now=NOW)]
 
 
-def test_portfolio_has_one_row_per_model_with_a_traffic_light():
+def test_portfolio_has_one_row_per_model_with_a_coloured_status():
     frame = portfolio_frame([*_reports(), unavailable("broken", "business", weeks(4, 7), "store unreachable")])
     assert list(frame["Model"]) == ["churn", "demand", "broken"]
-    assert list(frame[""]) == ["🔴", "🟢", "⚪"]
-    assert "input data" in frame.loc[0, "Why"] and frame.loc[2, "Why"] == "store unreachable"
+    assert list(frame["Status"]) == ["needs attention", "on track", "no data in this period"]
+    assert frame.loc[0, "Why"] == "Inputs changed (0/100)" and frame.loc[2, "Why"] == "store unreachable"
+    styles = portfolio_style(frame).to_html()
+    assert STATUS_TINTS["alert"] in styles and STATUS_TINTS["ok"] in styles and STATUS_TINTS["none"] in styles
     assert "Accuracy" not in frame.columns and frame.loc[1, "Main metric"] == "awaiting labels"
 
 
