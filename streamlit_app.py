@@ -46,11 +46,11 @@ def _pages() -> dict[str, list] | list:
         def sign_in() -> None:
             sign_in_page(granted.provider)
 
-        return [st.Page(sign_in, title="Sign in", icon="🔐", url_path="login")]
+        return [st.Page(sign_in, title="Sign in", icon=":material/login:", url_path="login")]
     sign_out_button()
     if granted.personas:
         return _with_home(dict(_group(p) for p in (*granted.personas, "shared")))
-    return [st.Page(no_access_page, title="No access", icon="⛔", url_path="no-access")]
+    return [st.Page(no_access_page, title="No access", icon=":material/block:", url_path="no-access")]
 
 
 st.navigation(_pages()).run()

@@ -35,20 +35,20 @@ class PageDef:
 
 
 PAGES: dict[str, tuple[str, list[PageDef]]] = {
-    "business": ("Business", [PageDef("pages/business.py", "Model health", "🩺", "health")]),
-    "data_engineering": ("Data engineering", [PageDef("pages/data_engineer.py", "Pipelines & data", "🛠️", "pipelines")]),
+    "business": ("Business", [PageDef("pages/business.py", "Model health", ":material/monitor_heart:", "health")]),
+    "data_engineering": ("Data engineering", [PageDef("pages/data_engineer.py", "Pipelines & data", ":material/account_tree:", "pipelines")]),
     "data_science": ("Data science", [
-        PageDef("pages/performance.py", "Performance", "🎯", "performance"),
-        PageDef("pages/drift.py", "Drift", "📉", "drift"),
-        PageDef("pages/explain.py", "Explainability", "🔍", "explain"),
-        PageDef("pages/provenance.py", "Provenance", "🕸️", "provenance"),
-        PageDef("pages/models.py", "Models & onboarding", "🧩", "models"),
+        PageDef("pages/performance.py", "Performance", ":material/speed:", "performance"),
+        PageDef("pages/drift.py", "Drift", ":material/trending_down:", "drift"),
+        PageDef("pages/explain.py", "Explainability", ":material/psychology:", "explain"),
+        PageDef("pages/provenance.py", "Provenance", ":material/hub:", "provenance"),
+        PageDef("pages/models.py", "Models & onboarding", ":material/extension:", "models"),
     ]),
 }
 """Page groups by persona, in :data:`monitor.access.PERSONAS` order."""
 assert tuple(PAGES) == PERSONAS
 
-SHARED: tuple[str, list[PageDef]] = ("Everyone", [PageDef("pages/alerts.py", "Alerts", "🔔", "alerts")])
+SHARED: tuple[str, list[PageDef]] = ("Everyone", [PageDef("pages/alerts.py", "Alerts", ":material/notifications:", "alerts")])
 """Pages every persona sees (each page then shows what is routed to the visitor's personas)."""
 _SHARED_FILES = {Path(p.path).name for p in SHARED[1]}
 
