@@ -6,6 +6,7 @@ app; it never imports Streamlit.
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import functools
 import threading
@@ -17,6 +18,7 @@ import pandas as pd
 from monitor.config import Settings
 from monitor.errors import BatchError, MonitorError, SpecError
 from monitor.job import JobResult, Progress, run_job
+from monitor.records import BatchInfo
 from monitor.snapshots import ENGINE_VERSION, ModelContext, Snapshot, fit_context, profile_id, snapshot_id, spec_digest
 from monitor.sources.mlflow import MlflowSource
 from monitor.sources.pipelines import ActivityRun, PipelineRun, PipelineRunSource
@@ -34,6 +36,7 @@ class MonitorService:
         self.pipelines = pipelines
         self._contexts: dict[tuple[str, str], ModelContext] = {}
         self._lock = threading.Lock()
+        self._rows: collections.OrderedDict[str, pd.DataFrame] = collections.OrderedDict()
 
     # -- onboarding ------------------------------------------------------------------------
     @functools.cached_property
@@ -93,6 +96,18 @@ class MonitorService:
                 self.store.upsert(ctx.to_doc())
             self._contexts[key] = ctx
             return ctx
+
+    def warm(self) -> None:
+        """Load the stored context (native model and explainer) of each model's production version ahead of the
+        first explanation a page asks for. Only contexts already stored and current are loaded: nothing is fitted."""
+        for spec in self.models():
+            try:
+                info = self.mlflow.production_version(spec.registered_model)
+                doc = self.profile_doc(spec.name, str(info.version)) if info is not None else None
+                if doc is not None and doc.get("engine") == ENGINE_VERSION and doc.get("spec") == spec_digest(spec):
+                    self.context(spec.name, str(info.version))
+            except Exception:  # noqa: S112 - a warm-up only: the page that needs it reports the problem
+                continue
 
     def _load_model(self, spec: ModelSpec, version: str):
         try:
@@ -174,11 +189,39 @@ class MonitorService:
         return self.pipelines.activity_runs(run)
 
     # -- on-demand detail ----------------------------------------------------------------------
+    ROWS_KEPT = 8
+
+    def _batch_info(self, model: str, batch_id: str) -> BatchInfo:
+        """Where a batch is logged: from its stored snapshot (one store read), else by listing MLflow's batch runs."""
+        snap = self.snapshot(model, batch_id)
+        if snap is None or not snap.run_id:
+            return self.mlflow.batch(model, batch_id)
+        return BatchInfo(model=model, batch_id=batch_id, run_id=snap.run_id, batch_time=snap.ts,
+                         model_version=snap.model_version or "", n_rows=snap.n_rows,
+                         pipeline_run_id=snap.pipeline_run_id, labels_at=snap.labels_at)
+
+    def _batch_rows(self, info: BatchInfo) -> tuple[BatchInfo, pd.DataFrame]:
+        """The logged rows of a batch; a run's rows never change, so the last few read are kept. When the run a
+        snapshot names is gone (the batch was logged again), the batch's current run is looked up in MLflow."""
+        with self._lock:
+            if info.run_id in self._rows:
+                self._rows.move_to_end(info.run_id)
+                return info, self._rows[info.run_id]
+        try:
+            frame = self.mlflow.batch_rows(info)
+        except KeyError:
+            info = self.mlflow.batch(info.model, info.batch_id)
+            frame = self.mlflow.batch_rows(info)
+        with self._lock:
+            self._rows[info.run_id] = frame
+            while len(self._rows) > self.ROWS_KEPT:
+                self._rows.popitem(last=False)
+        return info, frame
+
     def batch_frame(self, model: str, batch_id: str) -> pd.DataFrame:
         """A logged batch as the scoring job logged it (with labels joined, when they exist)."""
         spec = self.spec.model(model)
-        info = self.mlflow.batch(model, batch_id)
-        frame = self.mlflow.batch_rows(info)
+        info, frame = self._batch_rows(self._batch_info(model, batch_id))  # labels as the snapshot knows them
         labels = self.mlflow.load_labels(info)
         if labels is not None and spec.target and len(labels) == len(frame):
             frame = frame.assign(**{spec.target: labels.to_numpy()})
@@ -191,11 +234,11 @@ class MonitorService:
         NaN for categorical features and missing values.
         """
         spec = self.spec.model(model)
-        info = self.mlflow.batch(model, batch_id)
+        info = self._batch_info(model, batch_id)
         ctx = self.context(model, info.model_version)
         if ctx.explainer is None:
             raise MonitorError(f"model '{model}' version {info.model_version} cannot be explained: {ctx.explain_error}")
-        frame = self.mlflow.batch_rows(info)[list(spec.features)]
+        frame = self._batch_rows(info)[1][list(spec.features)]
         sample = frame.sample(min(n, len(frame)), random_state=seed)
         rows = ctx.explainer.explain_rows(sample)
         values = rows.values.reset_index(names="row").melt(id_vars="row", var_name="feature", value_name="contribution")
@@ -210,11 +253,11 @@ class MonitorService:
     def explain_row(self, model: str, batch_id: str, row: int) -> dict[str, Any]:
         """Local explanation of one row of a batch (by position)."""
         spec = self.spec.model(model)
-        info = self.mlflow.batch(model, batch_id)
+        info = self._batch_info(model, batch_id)
         ctx = self.context(model, info.model_version)
         if ctx.explainer is None:
             raise MonitorError(f"model '{model}' version {info.model_version} cannot be explained: {ctx.explain_error}")
-        frame = self.mlflow.batch_rows(info)
+        frame = self._batch_rows(info)[1]
         if not 0 <= row < len(frame):
             raise BatchError(f"model '{model}' batch '{batch_id}': row {row} is out of range (0..{len(frame) - 1})")
         return ctx.explainer.explain_row(frame[list(spec.features)], frame.index[row]).to_dict()

@@ -81,60 +81,76 @@ st.dataframe(shown.style.apply(_highlight, axis=1), hide_index=True, width="stre
 })
 download_csv(table, f"{name}-{chosen}-feature-drift.csv", "Download the feature table (CSV)")
 
-feature = st.selectbox("Feature", order, key=f"drift-feature-{name}")
-result = drift.features[feature]
-left, right = st.columns(2)
-with left:
-    st.plotly_chart(charts.value_distributions(result, f"{feature}: reference vs this batch"), width="stretch")
-with right:
-    series = pd.DataFrame([{"batch_time": pd.Timestamp(s.ts),
-                            "statistic": s.drift.features[feature].statistic if feature in s.drift.features else None}
-                           for s in snaps])
-    st.plotly_chart(charts.mark_batch(charts.feature_trend(series, feature, result.threshold), pd.Timestamp(snap.ts), ""),
-                    width="stretch")
-if result.error:
-    st.warning(f"{md(feature)}: {md(result.error)}")
+@st.fragment
+def feature_detail(name: str, snaps: list, snap, order: list[str]) -> None:
+    """One feature's distributions and drift over time; choosing another feature reruns only this part."""
+    feature = st.selectbox("Feature", order, key=f"drift-feature-{name}")
+    result = snap.drift.features[feature]
+    left, right = st.columns(2)
+    with left:
+        st.plotly_chart(charts.value_distributions(result, f"{feature}: reference vs this batch"), width="stretch")
+    with right:
+        series = pd.DataFrame([{"batch_time": pd.Timestamp(s.ts),
+                                "statistic": s.drift.features[feature].statistic if feature in s.drift.features else None}
+                               for s in snaps])
+        st.plotly_chart(charts.mark_batch(charts.feature_trend(series, feature, result.threshold), pd.Timestamp(snap.ts), ""),
+                        width="stretch")
+    if result.error:
+        st.warning(f"{md(feature)}: {md(result.error)}")
 
-st.subheader("Prediction and target drift")
-p1, p2 = st.columns(2)
-with p1:
-    pred = snap.prediction.drift
-    st.markdown(f"**Prediction {inline_code(spec.prediction)}** — {md(drift_label(pred))}")
-    if spec.task == "classification":
-        rates = pd.DataFrame([{"batch_time": pd.Timestamp(s.ts), "positive rate": s.prediction.current.positive_rate}
-                              for s in snaps])
-        st.plotly_chart(charts.mark_batch(charts.rate_over_time(rates, "positive rate", snap.prediction.reference.positive_rate,
-                                                                "Share of positive predictions per batch"),
-                                          pd.Timestamp(snap.ts), ""), width="stretch")
-        if snap.prediction.score_drift is not None:
-            st.markdown(f"**Score {inline_code(spec.score)}** — {md(drift_label(snap.prediction.score_drift))}")
-            st.plotly_chart(charts.value_distributions(snap.prediction.score_drift, "Scores: reference vs this batch"),
-                            width="stretch")
-    else:
-        st.plotly_chart(charts.value_distributions(pred, "Predictions: reference vs this batch"), width="stretch")
-with p2:
-    target = snap.target_drift
-    if target is not None:
-        st.markdown(f"**Target {inline_code(spec.target)}** — {md(drift_label(target))}")
-        st.plotly_chart(charts.value_distributions(target, "Target: reference vs this batch"), width="stretch")
-    else:
-        empty_state("No labels for this batch yet: target drift and performance appear when they arrive.")
 
-st.subheader("Data quality")
-findings = findings_frame([snap])
-if findings.empty:
-    st.success("No data-quality findings in this batch.")
-else:
-    st.dataframe(findings[["severity", "column", "check", "detail"]], hide_index=True, width="stretch",
-                 column_config={"detail": st.column_config.TextColumn(width="large")})
+pred, target = snap.prediction.drift, snap.target_drift
+counts = snap.quality.counts
+st.markdown(f"**Prediction {inline_code(spec.prediction)}** — {md(drift_label(pred))}  \n"
+            + (f"**Target {inline_code(spec.target)}** — {md(drift_label(target))}  \n" if target is not None else
+               ("**Target** — no labels for this batch yet  \n" if spec.target else ""))
+            + f"**Data quality** — {counts['critical']} critical, {counts['warning']} warning, {counts['info']} info "
+              "finding(s)")
 
-st.subheader("Full Evidently report")
-st.caption("Evidently's own report of this batch, computed with this model's drift methods, thresholds and drift share, "
-           "so its verdict is the one above.")
-wanted = st.session_state.setdefault("evidently_wanted", set())
-if (name, chosen) not in wanted and st.button("Build the Evidently report for this batch", key="evidently"):
-    wanted.add((name, chosen))
-if (name, chosen) in wanted:
-    html = cache.evidently_report(name, chosen)
-    st.download_button("Download the Evidently report (HTML)", html, file_name=f"{name}-{chosen}-evidently.html",
-                       mime="text/html", key=f"dl-evidently-{name}-{chosen}")
+# Only the open tab runs, so the page draws its first screen without every chart below.
+detail, predictions, quality, evidently = st.tabs(
+    ["Feature detail", "Predictions and target", "Data quality", "Evidently report"], key=f"drift-tabs-{name}",
+    on_change="rerun")
+if detail.open:
+    with detail:
+        feature_detail(name, snaps, snap, order)
+if predictions.open:
+    with predictions:
+        p1, p2 = st.columns(2)
+        with p1:
+            if spec.task == "classification":
+                rates = pd.DataFrame([{"batch_time": pd.Timestamp(s.ts), "positive rate": s.prediction.current.positive_rate}
+                                      for s in snaps])
+                st.plotly_chart(charts.mark_batch(charts.rate_over_time(
+                    rates, "positive rate", snap.prediction.reference.positive_rate, "Share of positive predictions per batch"),
+                    pd.Timestamp(snap.ts), ""), width="stretch")
+                if snap.prediction.score_drift is not None:
+                    st.markdown(f"**Score {inline_code(spec.score)}** — {md(drift_label(snap.prediction.score_drift))}")
+                    st.plotly_chart(charts.value_distributions(snap.prediction.score_drift, "Scores: reference vs this batch"),
+                                    width="stretch")
+            else:
+                st.plotly_chart(charts.value_distributions(pred, "Predictions: reference vs this batch"), width="stretch")
+        with p2:
+            if target is not None:
+                st.plotly_chart(charts.value_distributions(target, "Target: reference vs this batch"), width="stretch")
+            else:
+                empty_state("No labels for this batch yet: target drift and performance appear when they arrive.")
+if quality.open:
+    with quality:
+        findings = findings_frame([snap])
+        if findings.empty:
+            st.success("No data-quality findings in this batch.")
+        else:
+            st.dataframe(findings[["severity", "column", "check", "detail"]], hide_index=True, width="stretch",
+                         column_config={"detail": st.column_config.TextColumn(width="large")})
+if evidently.open:
+    with evidently:
+        st.caption("Evidently's own report of this batch, computed with this model's drift methods, thresholds and drift "
+                   "share, so its verdict is the one above.")
+        wanted = st.session_state.setdefault("evidently_wanted", set())
+        if (name, chosen) not in wanted and st.button("Build the Evidently report for this batch", key="evidently"):
+            wanted.add((name, chosen))
+        if (name, chosen) in wanted:
+            html = cache.evidently_report(name, chosen)
+            st.download_button("Download the Evidently report (HTML)", html, file_name=f"{name}-{chosen}-evidently.html",
+                               mime="text/html", key=f"dl-evidently-{name}-{chosen}")

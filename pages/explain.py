@@ -43,61 +43,74 @@ with right:
         st.caption("The five most important features, and every feature that drifted in this batch.")
 download_csv(imp, f"{name}-importance-by-batch.csv", "Download importance by batch (CSV)")
 
-with st.expander("Row by row: how each feature pushed the predictions of this batch", expanded=True):
-    try:
-        order = pd.Series(explain.importance).sort_values(ascending=False).index.tolist()
-        st.plotly_chart(charts.beeswarm(cache.explain_sample(name, chosen), order), width="stretch")
-    except Exception as exc:
-        st.warning(f"Per-row contributions are unavailable for {md(chosen)}: {md(exc)}")
-
-st.subheader("Attribution drift")
 trend = overall_frame(snaps)
-threshold = explain.ndcg_threshold
-a1, a2 = st.columns([1, 3])
-a1.metric("NDCG vs reference ranking", f"{explain.ndcg:.3f}" if explain.ndcg is not None else "—",
+a1, a2, _ = st.columns([1, 1, 2])
+a1.metric("Attribution drift (NDCG vs reference ranking)", f"{explain.ndcg:.3f}" if explain.ndcg is not None else "—",
           help="1.0 = same importance ranking as on the reference data; below the threshold the model's reasoning changed.")
-a1.metric("Verdict", "changed" if explain.attribution_drift else "stable")
-with a2:
-    st.plotly_chart(charts.line_with_threshold(trend, "ndcg", threshold, "Attribution drift (NDCG) per batch"), width="stretch")
+a2.metric("Verdict", "changed" if explain.attribution_drift else "stable",
+          help=f"Changed when NDCG falls below {explain.ndcg_threshold:g}." if explain.ndcg_threshold is not None else None)
 
-st.subheader("Explain one prediction")
-frame = cache.batch_frame(name, chosen)
-mode = st.radio("Find the row", ["by row number", "by value"], horizontal=True, key="explain-find")
-if mode == "by row number":
-    row = int(st.number_input("Row", min_value=0, max_value=len(frame) - 1, value=0, step=1, key="explain-row"))
-else:
-    col = st.selectbox("Column", list(frame.columns), key="explain-col")
-    needle = st.text_input("Value contains", key="explain-needle")
-    hits = frame.index[frame[col].astype(str).str.contains(needle, regex=False)] if needle else frame.index[:0]
-    if needle and not len(hits):
-        st.warning(f"No row of this batch has '{md(needle)}' in {md(col)}.")
-        st.stop()
-    row = int(st.selectbox("Matching rows", hits.tolist()[:200], key="explain-hit")) if len(hits) else 0
-try:
-    local = cache.explain_row(name, chosen, row)
-except Exception as exc:
-    st.error(f"Cannot explain row {row} of {md(chosen)}: {md(exc)}")
-    st.stop()
-if in_log_odds(local):
-    scale = st.radio("Show as", ["probability", "log-odds"], horizontal=True, key="explain-scale",
-                     help="The model's trees add up in log-odds; the probability view converts each step.")
-    if scale == "probability":
-        local = on_probability_scale(local, spec.target)
-else:  # name the class: "probability of defaulted = 1"
-    local = dict(local, output=named_output(local["output"], spec.target))
-st.info(md(local["sentence"]))
-fmt = "{:.1%}" if str(local["output"]).startswith("probability") else "{:.4f}"
-l1, l2 = st.columns([2, 1])
-with l1:
-    st.plotly_chart(charts.waterfall(local), width="stretch")
-with l2:
-    st.markdown(f"**Typical row** {fmt.format(local['base_value'])} → **this row** {fmt.format(local['output_value'])} "
-                f"({md(local['output'])})")
-    contributions = pd.DataFrame({"feature": list(local["contributions"]),
-                                  "value": [str(local["values"].get(c)) for c in local["contributions"]],
-                                  "contribution": list(local["contributions"].values())})
-    if fmt == "{:.1%}":  # probabilities: show each step in percentage points
-        contributions["contribution"] = 100 * contributions["contribution"]
-        contributions = contributions.rename(columns={"contribution": "change (percentage points)"})
-    st.dataframe(contributions, hide_index=True, width="stretch")
-    download_csv(contributions, f"{name}-{chosen}-row{row}-explanation.csv", "Download this explanation (CSV)")
+
+@st.fragment
+def explain_one(name: str, chosen: str, spec) -> None:
+    """Find a row and explain it; choosing another row reruns only this part of the page."""
+    frame = cache.batch_frame(name, chosen)
+    mode = st.radio("Find the row", ["by row number", "by value"], horizontal=True, key="explain-find")
+    if mode == "by row number":
+        row = int(st.number_input("Row", min_value=0, max_value=len(frame) - 1, value=0, step=1, key="explain-row"))
+    else:
+        col = st.selectbox("Column", list(frame.columns), key="explain-col")
+        needle = st.text_input("Value contains", key="explain-needle")
+        hits = frame.index[frame[col].astype(str).str.contains(needle, regex=False)] if needle else frame.index[:0]
+        if needle and not len(hits):
+            st.warning(f"No row of this batch has '{md(needle)}' in {md(col)}.")
+            return
+        row = int(st.selectbox("Matching rows", hits.tolist()[:200], key="explain-hit")) if len(hits) else 0
+    try:
+        local = cache.explain_row(name, chosen, row)
+    except Exception as exc:
+        st.error(f"Cannot explain row {row} of {md(chosen)}: {md(exc)}")
+        return
+    if in_log_odds(local):
+        scale = st.radio("Show as", ["probability", "log-odds"], horizontal=True, key="explain-scale",
+                         help="The model's trees add up in log-odds; the probability view converts each step.")
+        if scale == "probability":
+            local = on_probability_scale(local, spec.target)
+    else:  # name the class: "probability of defaulted = 1"
+        local = dict(local, output=named_output(local["output"], spec.target))
+    st.info(md(local["sentence"]))
+    fmt = "{:.1%}" if str(local["output"]).startswith("probability") else "{:.4f}"
+    l1, l2 = st.columns([2, 1])
+    with l1:
+        st.plotly_chart(charts.waterfall(local), width="stretch")
+    with l2:
+        st.markdown(f"**Typical row** {fmt.format(local['base_value'])} → **this row** {fmt.format(local['output_value'])} "
+                    f"({md(local['output'])})")
+        contributions = pd.DataFrame({"feature": list(local["contributions"]),
+                                      "value": [str(local["values"].get(c)) for c in local["contributions"]],
+                                      "contribution": list(local["contributions"].values())})
+        if fmt == "{:.1%}":  # probabilities: show each step in percentage points
+            contributions["contribution"] = 100 * contributions["contribution"]
+            contributions = contributions.rename(columns={"contribution": "change (percentage points)"})
+        st.dataframe(contributions, hide_index=True, width="stretch")
+        download_csv(contributions, f"{name}-{chosen}-row{row}-explanation.csv", "Download this explanation (CSV)")
+
+
+# Only the open tab runs, so the first screen does not wait for the row-by-row sample or the trend.
+one, rows, attribution = st.tabs(["Explain one prediction", "Row by row", "Attribution drift over time"],
+                                 key=f"explain-tabs-{name}", on_change="rerun")
+if one.open:
+    with one:
+        explain_one(name, chosen, spec)
+if rows.open:
+    with rows:
+        st.caption("How each feature pushed the predictions of a sample of this batch, row by row.")
+        try:
+            order = pd.Series(explain.importance).sort_values(ascending=False).index.tolist()
+            st.plotly_chart(charts.beeswarm(cache.explain_sample(name, chosen), order), width="stretch")
+        except Exception as exc:
+            st.warning(f"Per-row contributions are unavailable for {md(chosen)}: {md(exc)}")
+if attribution.open:
+    with attribution:
+        st.plotly_chart(charts.line_with_threshold(trend, "ndcg", explain.ndcg_threshold,
+                                                   "Attribution drift (NDCG) per batch"), width="stretch")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -58,8 +59,11 @@ def secrets_table(name: str) -> dict[str, Any] | None:
 
 @st.cache_resource(show_spinner="Connecting to the monitoring backends...")
 def service() -> MonitorService:
-    """The service, built once per process from env vars and `[monitor]` secrets."""
-    return build_service(Settings.load(secrets=secrets_table("monitor")))
+    """The service, built once per process from env vars and `[monitor]` secrets; the models' stored contexts are
+    loaded in the background, so the first explanation a visitor asks for does not wait for them."""
+    svc = build_service(Settings.load(secrets=secrets_table("monitor")))
+    threading.Thread(target=svc.warm, name="monitor-warm-up", daemon=True).start()
+    return svc
 
 
 @guarded

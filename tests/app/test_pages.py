@@ -61,14 +61,15 @@ def test_drift_page_weeks_one_to_six_are_clean_and_seven_on_drift(demo, model, s
 def test_explain_page_renders_importance_and_a_local_explanation(demo):
     at = _page("pages/explain.py", "loan_default")
     assert not at.error and not at.warning, [w.value for w in at.warning]
-    assert len(at.get("plotly_chart")) == 5  # importance, over time, row by row, attribution drift, waterfall
+    assert len(at.get("plotly_chart")) == 3  # importance, over time and the open tab's waterfall (other tabs run when opened)
+    assert [t.label for t in at.tabs] == ["Explain one prediction", "Row by row", "Attribution drift over time"]
     sentence = at.info[0].value
     assert "probability of defaulted = 1" in sentence and "Pushed up most by" in sentence
     assert at.radio(key="explain-scale").value == "probability"
     at.radio(key="explain-scale").set_value("log-odds").run()
     assert not at.exception and "pushed this prediction" in at.info[0].value
     labels = [m.label for m in at.metric]
-    assert "NDCG vs reference ranking" in labels
+    assert "Attribution drift (NDCG vs reference ranking)" in labels
 
 
 def test_explain_page_for_the_regressor(demo):

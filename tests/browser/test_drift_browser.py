@@ -41,6 +41,8 @@ def test_choosing_a_batch_changes_the_headline(app_page, artifacts):
 def test_the_evidently_report_downloads_twice(app_page, tmp_path):
     app_page.open("/drift", "Drift")
     page = app_page.page
+    page.get_by_role("tab", name="Evidently report").click()  # tabs run only when opened
+    app_page.wait_idle()
     build = page.get_by_role("button", name="Build the Evidently report for this batch")
     build.scroll_into_view_if_needed()
     build.click()
