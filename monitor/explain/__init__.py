@@ -6,10 +6,10 @@ otherwise; its ``description`` says which and why) so a warm local explanation i
 are frozen values with ``to_dict()``.
 """
 
-from monitor.explain._errors import ExplainError
-from monitor.explain._explainer import ModelExplainer
 from monitor.explain._ndcg import ndcg
-from monitor.explain._results import GlobalExplanation, LocalExplanation, RowExplanations
+from monitor.explain.errors import ExplainError
+from monitor.explain.explainer import ModelExplainer
+from monitor.explain.results import GlobalExplanation, LocalExplanation, RowExplanations
 
 __all__ = [
     "ExplainError",

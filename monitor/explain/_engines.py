@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from monitor.explain._errors import ExplainError
 from monitor.explain._hist import HistTreeShap, has_categorical_splits
 from monitor.explain._shapley import ShapleySampler
+from monitor.explain.errors import ExplainError
 
 TREES = {
     "DecisionTreeClassifier",

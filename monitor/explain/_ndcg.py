@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from monitor.explain._errors import ExplainError
+from monitor.explain.errors import ExplainError
 
 
 def _clean(importances: Mapping[str, float], which: str) -> dict[str, float]:

@@ -5,8 +5,6 @@ Pure computation on plain frames and arrays; the service loads the data and stor
 """
 
 from monitor.performance._baseline import Baseline, baseline_performance, baseline_plan
-from monitor.performance._confidence import CONFIDENCE_METRICS, ConfidenceEstimator
-from monitor.performance._errors import EstimationError
 from monitor.performance._estimate import (
     Estimator,
     EstimatorChoice,
@@ -15,8 +13,10 @@ from monitor.performance._estimate import (
     estimator_from_dict,
     fit_estimator,
 )
-from monitor.performance._loss import LOSS_METRICS, LossEstimator
 from monitor.performance._metrics import performance, positive_label
+from monitor.performance.confidence import CONFIDENCE_METRICS, ConfidenceEstimator
+from monitor.performance.errors import EstimationError
+from monitor.performance.loss import LOSS_METRICS, LossEstimator
 
 __all__ = ["Baseline", "baseline_performance", "baseline_plan", "performance", "positive_label",
            "ConfidenceEstimator", "LossEstimator", "CONFIDENCE_METRICS", "LOSS_METRICS", "EstimationError",

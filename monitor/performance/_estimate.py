@@ -13,9 +13,9 @@ from typing import Any
 
 import pandas as pd
 
-from monitor.performance._confidence import ConfidenceEstimator
-from monitor.performance._errors import EstimationError
-from monitor.performance._loss import LossEstimator
+from monitor.performance.confidence import ConfidenceEstimator
+from monitor.performance.errors import EstimationError
+from monitor.performance.loss import LossEstimator
 
 __all__ = ["EstimatorChoice", "estimator_for", "fit_estimator", "estimator_from_dict", "estimate_performance",
            "Estimator"]

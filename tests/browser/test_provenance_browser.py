@@ -155,3 +155,53 @@ def test_a_click_on_a_snapshot_shows_its_details_in_plain_language(app_page, art
     page.wait_for_timeout(500)
     _shoot(page, artifacts, "provenance-snapshot")
     _clean(app_page)
+
+
+_EDGES = _NETWORK + """
+return network ? {edges: network.body.data.edges.length, marked: network.body.data.edges.get().filter(e => e.width === 3).length,
+                  drawing: window.__drawing || null} : null;
+"""
+
+
+def _click_box(page, box: dict) -> None:
+    """Click the middle of a box of the graph and wait until the page shows its details."""
+    page.locator(GRAPH).scroll_into_view_if_needed()
+    page.wait_for_timeout(500)  # the page scrolls smoothly: let it settle before clicking
+    canvas = page.frame_locator(GRAPH).locator("canvas").first
+    canvas.click(position={"x": (box["left"] + box["right"]) / 2, "y": (box["top"] + box["bottom"]) / 2})
+    page.locator(f"{MAIN} h3").filter(has_text=box["id"].split("/", 1)[1]).first.wait_for(timeout=60_000)
+    page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')", timeout=60_000)
+
+
+def test_clicks_and_trace_back_update_the_drawing_in_place(app_page):
+    """A click and a trace-back change the drawing of the running network (the component keeps its iframe and draws
+    no edge twice); after a node is picked in the selectbox, a click on the box clicked before selects it again."""
+    view = _open(app_page)
+    page = app_page.page
+    older, newer = [b for b in view["boxes"] if b["id"].startswith("snapshot:")][-2:]
+    _graph_frame(page).evaluate("() => { window.__drawing = 'first'; }")  # gone if the iframe is loaded anew
+    before = _graph_frame(page).evaluate(f"() => {{ {_EDGES} }}")
+
+    _click_box(page, newer)
+    _click_box(page, older)
+    app_page.wait_idle()
+    assert page.get_by_role("combobox", name="Node").input_value().startswith("Snapshot")
+    page.locator(MAIN).get_by_role("button", name="Trace back", exact=True).click()
+    page.locator(f"{MAIN} h3").filter(has_text="Trace back from").first.wait_for(timeout=60_000)
+    app_page.wait_idle()
+    frame = _graph_frame(page)
+    frame.wait_for_function(f"() => {{ const s = (() => {{ {_EDGES} }})(); return s && s.marked > 0; }}", timeout=30_000)
+    after = frame.evaluate(f"() => {{ {_EDGES} }}")
+    assert after["drawing"] == "first", "the graph's iframe was loaded anew"
+    assert after["edges"] == before["edges"] and after["marked"] > 0
+    assert older["id"].split("/", 1)[1] in page.locator(f"{MAIN} h3").filter(has_text="Trace back from").first.inner_text()
+
+    page.get_by_role("combobox", name="Node").click()
+    page.keyboard.type("Pipeline run")
+    page.locator('[role="listbox"] [role="option"]').first.click()
+    page.locator(f"{MAIN} h3").filter(has_text="Pipeline run:").first.wait_for(timeout=60_000)
+    app_page.wait_idle()
+    _click_box(page, next(b for b in _view(page)["boxes"] if b["id"] == older["id"]))  # a new drawing: where it is now
+    app_page.wait_idle()
+    assert older["id"].split("/", 1)[1] in page.get_by_role("combobox", name="Node").input_value()
+    _clean(app_page)

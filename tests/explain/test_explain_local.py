@@ -9,7 +9,7 @@ import pytest
 from explain_data import LOAN_CATEGORICAL, LOAN_NUMERIC
 
 from monitor.explain import ExplainError, LocalExplanation, ModelExplainer
-from monitor.explain._results import explanation_sentence, format_value
+from monitor.explain.results import explanation_sentence, format_value
 
 FEATURES = LOAN_NUMERIC + LOAN_CATEGORICAL
 

@@ -109,7 +109,7 @@ class _NotAModel:
 
 
 def test_a_stored_model_of_a_foreign_type_is_refused(loss_estimator):
-    from monitor.performance._loss import _dumps
+    from monitor.performance.loss import _dumps
 
     stored = loss_estimator.to_dict()
     stored["models"]["absolute"] = _dumps(_NotAModel())

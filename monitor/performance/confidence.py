@@ -30,8 +30,8 @@ import numpy as np
 import pandas as pd
 
 from monitor.performance._bands import BAND_LEVEL, midranks, percentile_band
-from monitor.performance._errors import EstimationError
 from monitor.performance._metrics import positive_label
+from monitor.performance.errors import EstimationError
 
 __all__ = ["ConfidenceEstimator", "CONFIDENCE_METRICS"]
 

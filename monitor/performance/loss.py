@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from monitor.performance._bands import BAND_LEVEL
-from monitor.performance._errors import EstimationError
+from monitor.performance.errors import EstimationError
 
 __all__ = ["LossEstimator", "LOSS_METRICS"]
 

@@ -20,10 +20,10 @@ from monitor.explain._engines import (
     names,
     type_name,
 )
-from monitor.explain._errors import ExplainError
 from monitor.explain._hist import is_hist_gradient_boosting
-from monitor.explain._results import GlobalExplanation, LocalExplanation, RowExplanations, explanation_sentence
 from monitor.explain._shapley import DEFAULT_MAX_EVALUATIONS, DEFAULT_TIME_BUDGET, TIME_BUDGET_ROWS
+from monitor.explain.errors import ExplainError
+from monitor.explain.results import GlobalExplanation, LocalExplanation, RowExplanations, explanation_sentence
 
 TASKS = ("classification", "regression")
 LINEAR_BACKGROUND_ROWS = 1000
