@@ -10,7 +10,7 @@ from monitor.figures import performance_status
 from monitor.snapshots.types import ColumnDriftResult, Snapshot
 
 __all__ = ["drift_label", "overall_frame", "feature_table", "findings_frame", "importance_frame", "distribution_frame",
-           "performance_frame", "drift_matrix", "drifting_since", "PERFORMANCE_METRICS", "FEATURE_COLUMNS"]
+           "performance_frame", "drift_matrix", "drifting_since", "drifting_since_frame", "PERFORMANCE_METRICS", "FEATURE_COLUMNS"]
 
 
 def overall_frame(snapshots: Sequence[Snapshot]) -> pd.DataFrame:
@@ -24,6 +24,7 @@ def overall_frame(snapshots: Sequence[Snapshot]) -> pd.DataFrame:
             "n_drifted": s.drift.n_drifted, "n_features": s.drift.n_features, "drifted": s.drift.drifted,
             "share_threshold": s.drift.share_threshold, "drifted_features": ", ".join(s.drift.drifted_features),
             "prediction_statistic": pred.statistic if pred else None, "prediction_drifted": bool(pred and pred.drifted),
+            "positive_rate": s.prediction.current.positive_rate, "prediction_mean": s.prediction.current.mean,
             "ndcg": s.explain.ndcg if s.explain else None,
             "attribution_drift": bool(s.explain and s.explain.attribution_drift),
             "critical_findings": s.quality.counts["critical"],
@@ -97,6 +98,14 @@ def drifting_since(snapshots: Sequence[Snapshot]) -> dict[str, Snapshot]:
             first = s
         since[col] = first
     return since
+
+
+def drifting_since_frame(snapshots: Sequence[Snapshot]) -> pd.DataFrame:
+    """:func:`drifting_since` of the last batch as a table: feature, first day of its run, and how many batches long."""
+    ids = [s.batch_id for s in snapshots]
+    rows = [{"feature": c, "since": s.ts[:10], "batches": len(ids) - ids.index(s.batch_id)}
+            for c, s in drifting_since(snapshots).items()]
+    return pd.DataFrame(rows, columns=["feature", "since", "batches"])
 
 
 def distribution_frame(result: ColumnDriftResult | None) -> pd.DataFrame:

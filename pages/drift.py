@@ -5,8 +5,16 @@ import pandas as pd
 import streamlit as st
 
 from monitor.escape import inline_code, md
-from monitor.views import FEATURE_COLUMNS, drift_label, drift_matrix, drifting_since, feature_table, findings_frame, overall_frame
+from monitor.views import (
+    drift_label,
+    drift_matrix,
+    drifting_since_frame,
+    feature_table,
+    findings_frame,
+    overall_frame,
+)
 from ui import cache, charts
+from ui.tables import feature_table_view
 from ui.widgets import download_csv, empty_state, page_header
 
 header = page_header("Drift")
@@ -49,40 +57,25 @@ st.plotly_chart(charts.mark_batch(fig, pd.Timestamp(snap.ts), "shown"), width="s
 st.subheader("Which features drift, and since when")
 table = feature_table(snap, prev)
 order = table["feature"].tolist()
-since = drifting_since(snaps[: idx + 1])
+since = drifting_since_frame(snaps[: idx + 1])
+matrix = drift_matrix(snaps)
 h1, h2 = st.columns([5, 2])
 with h1:
-    st.plotly_chart(charts.mark_batch(charts.drift_heatmap(drift_matrix(snaps), order), pd.Timestamp(snap.ts), ""),
+    st.plotly_chart(charts.mark_batch(charts.drift_heatmap(matrix, order), pd.Timestamp(snap.ts), ""),
                     width="stretch")
 with h2:
-    if since:
+    if not since.empty:
         st.markdown("**Drifting since**")
-        st.dataframe(pd.DataFrame([{"feature": c, "since": s.ts[:10], "batches": idx + 1 - batch_ids.index(s.batch_id)}
-                                   for c, s in since.items()]), hide_index=True, width="stretch")
+        st.dataframe(since, hide_index=True, width="stretch")
     else:
         st.success("No feature drifts in this batch.")
 
 
-def _highlight(row: pd.Series) -> list[str]:
-    return ["background-color: #ffebee" if row["Drifted"] else ""] * len(row)
-
-
-shown = table.rename(columns=FEATURE_COLUMNS)
-st.dataframe(shown.style.apply(_highlight, axis=1), hide_index=True, width="stretch", column_config={
-    "Drifted": st.column_config.CheckboxColumn(width="small"),
-    "Importance (mean |SHAP|)": st.column_config.ProgressColumn(
-        min_value=0.0, max_value=float(table["importance"].max()) if table["importance"].notna().any() else 1.0, format="%.3f"),
-    "Drift statistic": st.column_config.NumberColumn(format="%.4f"),
-    "Change since previous batch": st.column_config.NumberColumn(format="%+.4f"),
-    "Threshold": st.column_config.NumberColumn(format="%.3g"), "p-value": st.column_config.NumberColumn(format="%.3g"),
-    "Missing (reference)": st.column_config.NumberColumn(format="percent"),
-    "Missing (this batch)": st.column_config.NumberColumn(format="percent"),
-    "Unseen categories": st.column_config.NumberColumn(format="percent"),
-})
+feature_table_view(table)
 download_csv(table, f"{name}-{chosen}-feature-drift.csv", "Download the feature table (CSV)")
 
 @st.fragment
-def feature_detail(name: str, snaps: list, snap, order: list[str]) -> None:
+def feature_detail(name: str, matrix: pd.DataFrame, snap, order: list[str]) -> None:
     """One feature's distributions and drift over time; choosing another feature reruns only this part."""
     feature = st.selectbox("Feature", order, key=f"drift-feature-{name}")
     result = snap.drift.features[feature]
@@ -90,9 +83,7 @@ def feature_detail(name: str, snaps: list, snap, order: list[str]) -> None:
     with left:
         st.plotly_chart(charts.value_distributions(result, f"{feature}: reference vs this batch"), width="stretch")
     with right:
-        series = pd.DataFrame([{"batch_time": pd.Timestamp(s.ts),
-                                "statistic": s.drift.features[feature].statistic if feature in s.drift.features else None}
-                               for s in snaps])
+        series = matrix[matrix["feature"] == feature]
         st.plotly_chart(charts.mark_batch(charts.feature_trend(series, feature, result.threshold), pd.Timestamp(snap.ts), ""),
                         width="stretch")
     if result.error:
@@ -113,16 +104,14 @@ detail, predictions, quality, evidently = st.tabs(
     on_change="rerun")
 if detail.open:
     with detail:
-        feature_detail(name, snaps, snap, order)
+        feature_detail(name, matrix, snap, order)
 if predictions.open:
     with predictions:
         p1, p2 = st.columns(2)
         with p1:
             if spec.task == "classification":
-                rates = pd.DataFrame([{"batch_time": pd.Timestamp(s.ts), "positive rate": s.prediction.current.positive_rate}
-                                      for s in snaps])
                 st.plotly_chart(charts.mark_batch(charts.rate_over_time(
-                    rates, "positive rate", snap.prediction.reference.positive_rate, "Share of positive predictions per batch"),
+                    trend, "positive_rate", snap.prediction.reference.positive_rate, "Share of positive predictions per batch"),
                     pd.Timestamp(snap.ts), ""), width="stretch")
                 if snap.prediction.score_drift is not None:
                     st.markdown(f"**Score {inline_code(spec.score)}** — {md(drift_label(snap.prediction.score_drift))}")
