@@ -9,8 +9,11 @@ UI selections in st.session_state:
 - ``lineage_models``: the models shown; ``lineage_batches``: the newest batches shown per model (0 = every
   batch of the period); ``lineage_depth``: depth around the selected node (0 = all)
 - ``lineage_node``: the selected node id (set by the node selectbox or by a click on the graph)
-- ``lineage_clicked``: the last node id the graph reported, so a click is handled once
 - ``lineage_trace``: the node whose trace-back is highlighted
+- ``lineage_graph:…``: the graph component's last click (see :func:`ui.graph.drawing_key`)
+
+A click on the graph and the trace-back buttons change these in callbacks, before the script run they start, so
+each action is one run and the graph updates in place.
 """
 
 import streamlit as st
@@ -29,8 +32,18 @@ header = page_header("Provenance", "From the data pipeline to the drift verdict:
 DEFAULT_BATCHES = 6
 
 
-def _forget_click() -> None:
-    st.session_state["lineage_clicked"] = None
+def _select(node_id: str) -> None:
+    """A click on a box of the graph selects it."""
+    st.session_state["lineage_node"] = node_id
+
+
+def _trace_selected() -> None:
+    """Highlight everything upstream of the selected node."""
+    st.session_state["lineage_trace"] = st.session_state.get("lineage_node")
+
+
+def _clear_trace() -> None:
+    st.session_state["lineage_trace"] = None
 
 
 def _default_models(names: list[str]) -> list[str]:
@@ -84,18 +97,12 @@ if selected:
 with about:
     st.caption(summary)
     legend()
-clicked = draw(shown, selected, path.ids if path else ())
-if clicked is None:
-    st.session_state["lineage_clicked"] = None
-elif clicked != st.session_state.get("lineage_clicked") and clicked in graph:
-    st.session_state["lineage_clicked"] = clicked
-    st.session_state["lineage_node"] = clicked
-    st.rerun()
+draw(shown, selected, path.ids if path else (), on_click=_select)
 
 left, right = st.columns([3, 2], gap="large")
 with left:
     node_id = st.selectbox("Node", graph.ids, index=None, format_func=labels.__getitem__, key="lineage_node",
-                           placeholder="Click a box in the graph or pick one", on_change=_forget_click)
+                           placeholder="Click a box in the graph or pick one")
     if node_id is None:
         st.info("Select a node to see its details. A drifted snapshot (red box) can be traced back to its "
                 "pipeline run and training data.", icon="ℹ️")
@@ -106,13 +113,10 @@ with right:
     st.caption("Highlights everything upstream of the selected node: for a snapshot, its batch, the pipeline runs "
                "that delivered it, the model version, its training run and the training data.")
     b1, b2 = st.columns(2)
-    if b1.button("Trace back", key="lineage_trace_btn", disabled=node_id is None,
-                 help="Highlight everything upstream of the selected node"):
-        st.session_state["lineage_trace"] = node_id
-        st.rerun()
-    if path is not None and b2.button("Clear trace", key="lineage_clear_btn"):
-        st.session_state["lineage_trace"] = None
-        st.rerun()
+    b1.button("Trace back", key="lineage_trace_btn", disabled=node_id is None, on_click=_trace_selected,
+              help="Highlight everything upstream of the selected node")
+    if path is not None:
+        b2.button("Clear trace", key="lineage_clear_btn", on_click=_clear_trace)
     st.markdown("**Download**")
     st.download_button("Download graph (JSON)", graph.to_json(), file_name="provenance.json", mime="application/json",
                        key="lineage_dl_json")

@@ -5,11 +5,19 @@ vis-network fits the whole drawing to the canvas when it loads (never zooming in
 is as large as the box font times that zoom: :func:`canvas_height` makes the canvas tall enough for the
 width to decide the zoom, and :data:`ui.graph_layout.X_GAP` keeps the drawing narrow enough for a zoom
 near 1 on a wide page.
+
+The drawing keeps its component key while the same nodes are drawn, so a new selection or highlight only
+updates the nodes and edges of the running vis-network (no new iframe, no new network). A different set of
+nodes, or a node selected elsewhere than on the graph, starts a new drawing: fitted anew, with vis-network's own
+selection cleared, so that a click on any box is reported again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+import hashlib
+import json
+from collections.abc import Callable, Iterable
 
 import streamlit as st
 
@@ -18,7 +26,7 @@ from monitor.lineage import KIND_LABELS, STATUS_COLORS, LineageGraph
 from ui.graph_details import details
 from ui.graph_layout import BOX_WIDTH, HEADING_SIZE, Plan, box_label, plan
 
-__all__ = ["draw", "vis_elements", "legend", "details", "canvas_height", "FONT_SIZE", "EXPECTED_WIDTH"]
+__all__ = ["draw", "drawing_key", "vis_elements", "legend", "details", "canvas_height", "FONT_SIZE", "EXPECTED_WIDTH"]
 
 FONT_SIZE = 14
 """The box font in canvas units (pixels at zoom 1)."""
@@ -32,9 +40,17 @@ _FADED, _FADED_TEXT = "#e3e6ea", "#6b7280"
 _SELECTED_BORDER = "#111827"
 
 
-def draw(graph: LineageGraph, selected: str | None = None, highlight: Iterable[str] = (), height: int | None = None):
-    """Draw ``graph`` across the full width of the current column and return the id of the clicked node (or None)."""
-    from streamlit_agraph import Config, agraph
+def draw(graph: LineageGraph, selected: str | None = None, highlight: Iterable[str] = (), height: int | None = None,
+         *, key: str = "lineage_graph", on_click: Callable[[str], object] | None = None):
+    """Draw ``graph`` across the full width of the current column and return the id of the node last clicked in this
+    drawing (or None).
+
+    ``on_click(node_id)`` runs as a widget callback, before the script run the click starts, so that run already
+    shows what the click selected. ``selected`` is the node the page has selected: when the drawing's last click is
+    another node, the selection was made elsewhere and a new drawing starts (see the module's docstring).
+    """
+    # streamlit-agraph's component itself: its agraph() takes no key, so each change of the drawing would be a new one.
+    from streamlit_agraph import Config, _agraph
 
     layout = plan(graph)
     nodes, edges = vis_elements(graph, selected, highlight, layout)
@@ -44,7 +60,31 @@ def draw(graph: LineageGraph, selected: str | None = None, highlight: Iterable[s
                                  "keyboard": {"enabled": True, "bindToWindow": False}, "zoomView": True,
                                  "dragView": True})
     config.width = "100%"  # Config only takes pixels; the canvas should fill its column
-    return agraph(nodes=nodes, edges=edges, config=config)
+    widget = drawing_key(graph, selected, key)
+    return _agraph(data=json.dumps({"nodes": [n.to_dict() for n in nodes], "edges": [e.to_dict() for e in edges]}),
+                   config=json.dumps(config.__dict__), key=widget, default=None,
+                   on_change=functools.partial(_report_click, widget, on_click, graph))  # a component takes no args=
+
+
+def drawing_key(graph: LineageGraph, selected: str | None, key: str = "lineage_graph") -> str:
+    """The component key of the drawing of ``graph``: ``key``, a generation and a digest of the drawn node ids.
+
+    The generation moves on when the drawing's last click is a node other than the ``selected`` one, which starts a
+    new drawing: vis-network keeps the clicked node selected and reports a click on a selected node no more."""
+    generation = f"{key}:generation"
+    digest = hashlib.blake2s("\n".join(graph.ids).encode(), digest_size=6).hexdigest()
+    widget = f"{key}:{st.session_state.get(generation, 0)}:{digest}"
+    clicked = st.session_state.get(widget)
+    if clicked is not None and clicked != selected and clicked in graph:
+        st.session_state[generation] = st.session_state.get(generation, 0) + 1
+        widget = f"{key}:{st.session_state[generation]}:{digest}"
+    return widget
+
+
+def _report_click(widget: str, on_click: Callable[[str], object] | None, graph: LineageGraph) -> None:
+    clicked = st.session_state.get(widget)
+    if on_click is not None and clicked in graph:  # not a heading
+        on_click(clicked)
 
 
 def canvas_height(layout: Plan, width: int = EXPECTED_WIDTH, lowest: int = 320, highest: int = 1500) -> int:
@@ -83,15 +123,20 @@ def vis_elements(graph: LineageGraph, selected: str | None = None, highlight: It
                     font={"size": HEADING_SIZE, "color": "#31333f" if h.kind == "column" else "#1565c0", "face": "arial"})
         del node.__dict__["title"]  # no tooltip (the component would show the id)
         nodes.append(node)
-    edges = []
+    edges, seen = [], set()
     for e in graph.edges:
+        # A stable id per edge: the component updates its edges by id (without one, changed edges are added anew).
+        edge_id = f"{e.source}->{e.target}:{e.kind}"
+        while edge_id in seen:
+            edge_id += "+"
+        seen.add(edge_id)
         on_path = bool(marked) and e.source in marked and e.target in marked
         failed = e.attrs.get("outcome") in ("Failed", "Cancelled")
         color = STATUS_COLORS["failed"] if failed else ("#333333" if on_path else ("#9aa3ad" if not marked else _FADED))
         count = e.attrs.get("count")
         title = e.kind + (f" ({count} links)" if count and count > 1 else "")
-        edges.append(Edge(source=e.source, target=e.target, color=color, width=3 if on_path else 1.2, dashes=failed,
-                          title=html_text(title, quote=False),
+        edges.append(Edge(source=e.source, target=e.target, id=edge_id, color=color, width=3 if on_path else 1.2,
+                          dashes=failed, title=html_text(title, quote=False),
                           smooth={"type": "cubicBezier", "forceDirection": "horizontal", "roundness": 0.5}))
     return nodes, edges
 
