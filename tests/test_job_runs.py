@@ -91,6 +91,8 @@ def test_the_pipelines_page_lists_the_monitor_own_runs(demo):
 
     demo.run_job()
     at = open_page("pages/data_engineer.py", "loan_default", errors_allowed=False)
+    at.session_state["de-tabs"] = "Monitoring job"  # a lazily run tab
+    at.run()
     jobs = at.dataframe[-1].value
     assert set(jobs.columns) >= {"start", "status", "message"} and (jobs["status"] == "Succeeded").any()
     assert any("Figures computed at" in c.value for c in at.caption)

@@ -179,10 +179,13 @@ def test_pipelines_shows_the_failed_run_above_its_rerun(tab, artifacts):
     assert chart, "no pipeline-runs chart"
     assert chart["traces"][-1] == "Failed" and chart["failed"] >= 1  # drawn last: on top of the same-day re-run
     assert any(n.startswith("failed · re-run succeeded at ") for n in chart["notes"]), chart["notes"]
-    assert page.get_by_role("heading", name="Rows and missing values per batch").is_visible()
-    assert page.get_by_role("heading", name="Data quality findings").is_visible()
-    assert page.get_by_text(re.compile(r"^Information only: \d+ finding")).is_visible()
     _shoot(tab, artifacts, "pipelines")
+    for name in ("Rows and missing values per batch", "Data quality findings"):  # tabs run when opened
+        page.get_by_role("tab", name=name).click()
+        tab.wait_idle()
+        page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')", timeout=60_000)
+    page.get_by_text(re.compile(r"^Information only: \d+ finding")).wait_for(timeout=60_000)
+    assert page.get_by_text(re.compile(r"^Information only: \d+ finding")).is_visible()
     _clean(tab)
 
 
