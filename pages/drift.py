@@ -74,18 +74,20 @@ with h2:
 feature_table_view(table)
 download_csv(table, f"{name}-{chosen}-feature-drift.csv", "Download the feature table (CSV)")
 
+
 @st.fragment
-def feature_detail(name: str, matrix: pd.DataFrame, snap, order: list[str]) -> None:
-    """One feature's distributions and drift over time; choosing another feature reruns only this part."""
-    feature = st.selectbox("Feature", order, key=f"drift-feature-{name}")
-    result = snap.drift.features[feature]
-    left, right = st.columns(2)
+def feature_detail(name: str, snap, order: list[str]) -> None:
+    """One feature's distribution against the reference (its drift over time is its row of the heatmap above);
+    choosing another feature reruns only this part."""
+    left, right = st.columns([1, 2])
     with left:
-        st.plotly_chart(charts.value_distributions(result, f"{feature}: reference vs this batch"), width="stretch")
+        feature = st.selectbox("Feature", order, key=f"drift-feature-{name}")
+        result = snap.drift.features[feature]
+        st.markdown(md(drift_label(result)))
+        if result.rule:
+            st.caption(md(result.rule))
     with right:
-        series = matrix[matrix["feature"] == feature]
-        st.plotly_chart(charts.mark_batch(charts.feature_trend(series, feature, result.threshold), pd.Timestamp(snap.ts), ""),
-                        width="stretch")
+        st.plotly_chart(charts.value_distributions(result, f"{feature}: reference vs this batch"), width="stretch")
     if result.error:
         st.warning(f"{md(feature)}: {md(result.error)}")
 
@@ -104,7 +106,7 @@ detail, predictions, quality, evidently = st.tabs(
     on_change="rerun")
 if detail.open:
     with detail:
-        feature_detail(name, matrix, snap, order)
+        feature_detail(name, snap, order)
 if predictions.open:
     with predictions:
         p1, p2 = st.columns(2)

@@ -32,14 +32,6 @@ def drift_trend(frame: pd.DataFrame, value: str = "share_drifted", threshold: fl
     return _layout(fig)
 
 
-def feature_trend(frame: pd.DataFrame, feature: str, threshold: float | None) -> go.Figure:
-    fig = px.line(frame, x="batch_time", y="statistic", markers=True, title=f"{feature}: drift statistic per batch")
-    fig.update_layout(xaxis_title=None)
-    if threshold is not None:
-        fig.add_hline(y=threshold, line_dash="dash", line_color=COLORS["drift"], annotation_text=f"threshold {threshold:g}")
-    return _layout(fig, 280)
-
-
 def distributions(frame: pd.DataFrame, title: str) -> go.Figure:
     fig = px.bar(frame, x="bin", y="share", color="sample", barmode="group", title=title,
                  color_discrete_map={"reference": COLORS["ref"], "current": COLORS["cur"]})
