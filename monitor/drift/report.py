@@ -15,7 +15,7 @@ import pandas as pd
 from monitor.drift.config import DEFAULTS, DriftSpec, default_method
 from monitor.drift.methods import get_method
 from monitor.drift.profile import ReferenceProfile
-from monitor.drift.result import ColumnDriftResult
+from monitor.drift.result import ColumnDriftResult, DriftSummary, Finding
 from monitor.drift.summary import (
     CategoricalBatch,
     CategoricalSummary,
@@ -51,29 +51,13 @@ class ColumnDrift(ColumnDriftResult):
 
 
 @dataclasses.dataclass(frozen=True)
-class DriftReport:
-    """Drift of a batch: per-feature results, the dataset verdict and problems met on the way."""
-
-    features: Mapping[str, ColumnDrift]
-    n_features: int
-    n_drifted: int
-    share_drifted: float | None
-    weighted_score: float | None
-    drifted: bool
-    share_threshold: float
-    rule: str
-    findings: tuple[Mapping[str, Any], ...]
+class DriftReport(DriftSummary):
+    """Drift of a batch as the engine computes it: per-feature results (with their notes), the dataset verdict and
+    the problems met on the way, as :class:`monitor.drift.result.Finding` records."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "overall": {
-                "n_features": self.n_features, "n_drifted": self.n_drifted, "share_drifted": _f(self.share_drifted),
-                "weighted_score": _f(self.weighted_score), "drifted": bool(self.drifted),
-                "share_threshold": float(self.share_threshold), "rule": self.rule,
-            },
-            "features": {c: r.to_dict() for c, r in self.features.items()},
-            "findings": [dict(f) for f in self.findings],
-        }
+        """The stored form (see :meth:`DriftSummary.to_doc`)."""
+        return self.to_doc()
 
 
 def _f(x: Any) -> float | None:
@@ -289,7 +273,8 @@ def compute_drift(profile: ReferenceProfile, batch: pd.DataFrame | ReferenceProf
     rule = (f"dataset drift if the share of drifted features >= {spec.share:g}: {n_drifted} of {len(ok)} features drifted"
             + (f" ({share:.0%})" if share is not None else "")
             + (f"; {len(results) - len(ok)} feature(s) could not be checked" if len(ok) < len(results) else ""))
-    return DriftReport(features, len(ok), n_drifted, share, weighted, drifted, spec.share, rule, tuple(findings))
+    return DriftReport(features, len(ok), n_drifted, share, weighted, drifted, spec.share, rule,
+                       tuple(Finding.from_doc(f) for f in findings))
 
 
 def _config_error(profile, column, message, method=None, threshold=None) -> ColumnDrift:

@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from monitor.drift.result import ColumnDriftResult
+from monitor.drift.result import ColumnDriftResult, DriftSummary, Finding
 from monitor.snapshots.metrics import Band, Baseline, Estimate, Metrics
 from monitor.timeutil import parse_utc
 
@@ -28,63 +28,6 @@ SEVERITIES = ("critical", "warning", "info")
 
 def _f(value: Any) -> float | None:
     return None if value is None else float(value)
-
-
-@dataclasses.dataclass(frozen=True)
-class Finding:
-    """One data-quality (or computation) finding of a batch."""
-
-    check: str
-    column: str | None
-    severity: str
-    detail: str
-    value: Any = None
-
-    def to_doc(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_doc(cls, doc: Mapping[str, Any]) -> Finding:
-        return cls(check=str(doc.get("check") or ""), column=doc.get("column"), severity=str(doc.get("severity") or "info"),
-                   detail=str(doc.get("detail") or ""), value=doc.get("value"))
-
-
-@dataclasses.dataclass(frozen=True)
-class DriftSummary:
-    """Dataset-level drift of a batch and the per-feature results it was judged from."""
-
-    features: Mapping[str, ColumnDriftResult]
-    n_features: int
-    n_drifted: int
-    share_drifted: float | None
-    weighted_score: float | None
-    drifted: bool
-    share_threshold: float
-    rule: str
-    findings: tuple[Finding, ...] = ()
-
-    @property
-    def drifted_features(self) -> tuple[str, ...]:
-        """Names of the features whose drift test failed, in the report's order."""
-        return tuple(c for c, r in self.features.items() if r.drifted)
-
-    def to_doc(self) -> dict[str, Any]:
-        return {"overall": {"n_features": self.n_features, "n_drifted": self.n_drifted, "share_drifted": self.share_drifted,
-                            "weighted_score": self.weighted_score, "drifted": self.drifted,
-                            "share_threshold": self.share_threshold, "rule": self.rule},
-                "features": {c: r.to_doc() for c, r in self.features.items()},
-                "findings": [f.to_doc() for f in self.findings]}
-
-    @classmethod
-    def from_doc(cls, doc: Mapping[str, Any]) -> DriftSummary:
-        overall = doc.get("overall") or {}
-        features = {str(c): ColumnDriftResult.from_doc(str(c), r) for c, r in (doc.get("features") or {}).items()}
-        n_drifted = sum(r.drifted for r in features.values())
-        return cls(features=features, n_features=int(overall.get("n_features", len(features))),
-                   n_drifted=int(overall.get("n_drifted", n_drifted)), share_drifted=_f(overall.get("share_drifted")),
-                   weighted_score=_f(overall.get("weighted_score")), drifted=bool(overall.get("drifted")),
-                   share_threshold=float(overall.get("share_threshold") or 0.0), rule=str(overall.get("rule") or ""),
-                   findings=tuple(Finding.from_doc(f) for f in doc.get("findings") or ()))
 
 
 @dataclasses.dataclass(frozen=True)

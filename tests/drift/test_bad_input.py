@@ -23,7 +23,7 @@ def _ok(report, *columns):
 
 def test_empty_batch(profile):
     report = compute_drift(profile, frame(0, seed=1), DriftSpec())
-    assert report.findings[0]["check"] == "empty_batch" and report.n_features == 0
+    assert report.findings[0].check == "empty_batch" and report.n_features == 0
     assert all("empty" in f.error for f in report.features.values())
     assert report.share_drifted is None and report.drifted is False
 
@@ -31,7 +31,7 @@ def test_empty_batch(profile):
 def test_missing_column(profile):
     report = compute_drift(profile, frame(500, seed=2).drop(columns=["y"]), DriftSpec())
     assert report.features["y"].error == "column 'y' is missing from the batch"
-    assert {"check": "missing_column", "column": "y"}.items() <= report.findings[0].items()
+    assert {"check": "missing_column", "column": "y"}.items() <= report.findings[0].to_doc().items()
     _ok(report, "x", "k", "c")
 
 
@@ -50,7 +50,7 @@ def test_constant_reference_column():
     profile = ReferenceProfile.fit(ref, ["const", "x"], [])
     same = compute_drift(profile, ref.iloc[:300], DriftSpec())
     assert same.features["const"].statistic == 0 and not same.features["const"].drifted
-    assert any(f["check"] == "constant_reference" for f in same.findings)
+    assert any(f.check == "constant_reference" for f in same.findings)
     moved = compute_drift(profile, ref.iloc[:300].assign(const=3.5), DriftSpec())
     assert moved.features["const"].drifted
 
@@ -77,7 +77,7 @@ def test_numeric_column_logged_as_strings(profile):
     report = compute_drift(profile, batch, DriftSpec())
     _ok(report, "x", "y", "k", "c")
     assert not report.features["x"].drifted
-    assert any(f["check"] == "type_change" and f["column"] == "x" for f in report.findings)
+    assert any(f.check == "type_change" and f.column == "x" for f in report.findings)
     garbage = batch.assign(x="oops")
     bad = compute_drift(profile, garbage, DriftSpec())
     assert "no usable values" in bad.features["x"].error

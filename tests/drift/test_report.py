@@ -55,7 +55,7 @@ def test_bad_method_in_spec_is_a_column_error_listing_valid_names(profile):
     report = compute_drift(profile, frame(500, seed=14), DriftSpec(features={"c": FeatureDrift(method="ks")}))
     err = report.features["c"].error
     assert "does not apply to categorical" in err and "jensenshannon_guarded" in err
-    assert report.n_features == 3 and any(f["column"] == "c" for f in report.findings)
+    assert report.n_features == 3 and any(f.column == "c" for f in report.findings)
 
 
 def test_dist_has_shared_bins_for_plots(profile):

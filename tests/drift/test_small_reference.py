@@ -22,7 +22,7 @@ def test_one_reference_row_gives_a_warning_and_no_drifted_feature():
     report = compute_drift(one_row, _features(frame(2000, seed=4)))
     assert report.n_drifted == 0 and not report.drifted
     assert report.n_features == 0 and report.share_drifted is None
-    checks = {f["check"]: f for f in report.findings}
+    checks = {f.check: f.to_doc() for f in report.findings}
     assert checks["small_reference"]["severity"] == "warning"
     assert "only 1 row(s)" in checks["small_reference"]["detail"]
     for column in NUMERIC + CATEGORICAL:
@@ -39,7 +39,7 @@ def test_a_column_with_too_few_usable_reference_values_is_not_judged():
     report = compute_drift(profile, _features(frame(500, seed=6, shift=3.0)))
     assert "only 10 usable value(s)" in report.features["y"].error
     assert report.features["x"].drifted  # the other columns are judged as usual
-    assert "small_reference" not in {f["check"] for f in report.findings}
+    assert "small_reference" not in {f.check for f in report.findings}
 
 
 def test_a_reference_of_the_minimum_size_is_judged():
