@@ -55,6 +55,10 @@ if note:
     st.info(f"**No estimate for this model:** {md(note)}", icon="ℹ️")
 if not waiting.empty:
     st.subheader("Waiting for labels")
-    st.dataframe(waiting[["batch_id", "batch_time", "estimated", "estimated_low", "estimated_high"]], hide_index=True,
-                 width="stretch")
+    number = st.column_config.NumberColumn
+    st.dataframe(waiting[["batch_time", "batch_id", "estimated", "estimated_low", "estimated_high"]], hide_index=True,
+                 width="stretch", column_config={
+                     "batch_time": st.column_config.DatetimeColumn("batch", format="YYYY-MM-DD HH:mm [UTC]"),
+                     "batch_id": "batch id", "estimated": number(f"estimated {SHORT[metric]}", format="%.3f"),
+                     "estimated_low": number("band low", format="%.3f"), "estimated_high": number("band high", format="%.3f")})
 download_csv(frame, f"{name}-performance-{metric}-{start}-{end}.csv", "Download this table (CSV)")
