@@ -61,8 +61,9 @@ class AppPage:
 
 
 @contextmanager
-def _tab(browser, base_url: str):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+def browser_tab(browser, base_url: str, width: int = 1400, height: int = 1000):
+    """A fresh browser context (its own Streamlit session) at ``width`` × ``height``, recording errors."""
+    context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
     app = AppPage(page, base_url)
     page.on("console", app.record)
@@ -76,7 +77,7 @@ def _tab(browser, base_url: str):
 @pytest.fixture
 def app_page(live_app, browser):
     """A fresh browser context (its own Streamlit session) on the live app."""
-    with _tab(browser, live_app) as app:
+    with browser_tab(browser, live_app) as app:
         yield app
 
 
@@ -94,5 +95,5 @@ def login_app(tmp_path_factory):
 @pytest.fixture
 def signed_out_page(login_app, browser):
     """A fresh browser context on the app with login configured."""
-    with _tab(browser, login_app) as app:
+    with browser_tab(browser, login_app) as app:
         yield app

@@ -11,11 +11,10 @@ page) in test-artifacts/screenshots/.
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 
 import pytest
 
-from tests.browser.conftest import AppPage
+from tests.browser.conftest import AppPage, browser_tab
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -28,22 +27,9 @@ WORDS = {"ok": "on track", "warn": "keep an eye on it", "alert": "needs attentio
 BLANK = {"rgba(0, 0, 0, 0)", "transparent", "rgb(255, 255, 255)", "rgba(255, 255, 255, 1)"}
 
 
-@contextmanager
-def _tab(browser, base_url: str):
-    context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT})
-    page = context.new_page()
-    app = AppPage(page, base_url)
-    page.on("console", app.record)
-    page.on("pageerror", lambda exc: app.errors.append(f"uncaught: {exc}"))
-    try:
-        yield app
-    finally:
-        context.close()
-
-
 @pytest.fixture
 def tab(live_app, browser):
-    with _tab(browser, live_app) as app:
+    with browser_tab(browser, live_app, WIDTH, HEIGHT) as app:
         yield app
 
 
